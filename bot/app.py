@@ -1,0 +1,109 @@
+"""Wire the core to its storage from settings: the one place that knows how the parts fit together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalogue.loader import load_claims
+from bot.core.commands import basic_registry
+from bot.core.dispatcher import Dispatcher
+from bot.core.live import LiveCatalogue
+from bot.core.memory import MemoryCatalogue, MemoryKeyStore
+from bot.core.permissions import ModeratorConfig
+from bot.core.policy import PolicyConfig, ReplyPolicy
+from bot.core.ports import CatalogueSource, KeyStore
+from bot.matching.matcher import Thresholds
+from bot.settings import MatcherSettings, Settings
+from bot.storage.claims import SqlClaimStore, SyncReport
+from bot.storage.db import Database, redacted
+from bot.storage.keys import SqlKeyStore
+
+log = logging.getLogger(__name__)
+
+
+def thresholds_from(settings: MatcherSettings) -> Thresholds:
+    """Matcher thresholds from settings."""
+    return Thresholds(
+        reply=settings.reply_threshold,
+        suggest=settings.suggest_threshold,
+        reply_margin=settings.reply_margin,
+        min_reply_words=settings.min_reply_words,
+        stance_penalty=settings.stance_penalty,
+    )
+
+
+@dataclass(slots=True)
+class Services:
+    """The running core: where claims come from, the live catalogue and the dispatcher."""
+
+    settings: Settings
+    source: CatalogueSource
+    keys: KeyStore
+    catalogue: LiveCatalogue
+    dispatcher: Dispatcher
+    database: Database | None = None
+    store: SqlClaimStore | None = None
+
+
+async def open_database(settings: Settings) -> tuple[Database, SqlClaimStore]:
+    """Open the configured database, migrate it, and import the bundled catalogue if it is empty."""
+    database = Database(settings.database.resolved_url(), echo=settings.database.echo)
+    try:
+        await database.upgrade()
+        store = SqlClaimStore(database)
+        if settings.catalogue.import_when_empty and await store.is_empty():
+            report = await store.sync_from_files(load_claims(settings.catalogue.dir))
+            log.info(
+                "imported the bundled catalogue",
+                extra={"claims": len(report.added), "directory": str(settings.catalogue.dir)},
+            )
+    except BaseException:
+        await database.dispose()
+        raise
+    log.debug("database open", extra={"database": redacted(database.url)})
+    return database, store
+
+
+async def sync_catalogue(store: SqlClaimStore, directory: Path) -> SyncReport:
+    """Import changes from a YAML directory without overwriting moderators' edits."""
+    return await store.sync_from_files(load_claims(directory))
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, catalogue_dir: Path | None = None) -> AsyncIterator[Services]:
+    """Build the core; with `catalogue_dir` it runs from YAML in memory and touches no database."""
+    database: Database | None = None
+    store: SqlClaimStore | None = None
+    source: CatalogueSource
+    keys: KeyStore
+    if catalogue_dir is not None:
+        source, keys = MemoryCatalogue(load_claims(catalogue_dir)), MemoryKeyStore()
+    else:
+        database, store = await open_database(settings)
+        source, keys = store, SqlKeyStore(database)
+    try:
+        catalogue = LiveCatalogue(
+            source, thresholds_from(settings.matcher), check_interval=settings.catalogue.check_interval_seconds
+        )
+        policy = ReplyPolicy(
+            PolicyConfig.build(
+                min_length=settings.policy.min_length,
+                cooldown_minutes=settings.policy.cooldown_minutes,
+                watched_channels=settings.policy.watched_channels,
+            ),
+            keys,
+        )
+        moderators = ModeratorConfig.build(
+            user_ids=settings.moderators.user_ids,
+            role_ids=settings.moderators.role_ids,
+            trust_platform_admins=settings.moderators.trust_platform_admins,
+        )
+        dispatcher = Dispatcher(catalogue, policy, basic_registry(), moderators)
+        yield Services(settings, source, keys, catalogue, dispatcher, database, store)
+    finally:
+        if database is not None:
+            await database.dispose()

@@ -1,0 +1,107 @@
+"""Write the catalogue out: as YAML in the `claims/` format, or as schema.org ClaimReview JSON-LD."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from bot.catalogue.schema import check_url, claim_to_dict
+from bot.core.models import Claim, Verdict
+
+# ClaimReview's numeric scale, 1 (worst) to 5 (best), published in every rating as bestRating/worstRating.
+RATING_VALUES = {
+    Verdict.ACCURATE: 5,
+    Verdict.MOSTLY_ACCURATE: 4,
+    Verdict.NEEDS_CONTEXT: 3,
+    Verdict.DISPUTED: 3,
+    Verdict.MISLEADING: 2,
+    Verdict.MOSTLY_FALSE: 2,
+    Verdict.FALSE: 1,
+    Verdict.UNSUPPORTED: 1,
+}
+
+
+def claim_yaml(claim: Claim) -> str:
+    """One claim as the text of a `claims/<id>.yaml` file."""
+    return yaml.safe_dump(claim_to_dict(claim), allow_unicode=True, sort_keys=False, width=100)
+
+
+def catalogue_yaml(claims: Sequence[Claim]) -> str:
+    """Several claims as one YAML list, the bulk-import form."""
+    return yaml.safe_dump([claim_to_dict(c) for c in claims], allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_yaml_directory(claims: Sequence[Claim], directory: Path) -> list[Path]:
+    """Write one file per claim, each atomically, so an interrupted export never leaves a half file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for claim in claims:
+        target = directory / f"{claim.id}.yaml"
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{claim.id}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(claim_yaml(claim))
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
+
+
+def claim_review(claim: Claim, *, base_url: str, publisher: str, published: dt.date) -> dict[str, Any]:
+    """One claim as a schema.org ClaimReview with the fields Google requires, evidence as citations."""
+    verdict = claim.verdict
+    review: dict[str, Any] = {
+        "@type": "ClaimReview",
+        "url": f"{base_url.rstrip('/')}/{quote(claim.id)}",
+        "claimReviewed": claim.claim,
+        "itemReviewed": {"@type": "Claim", "text": claim.claim},
+        "reviewRating": {
+            "@type": "Rating",
+            "alternateName": verdict.label,
+            "name": verdict.label,
+            "ratingValue": RATING_VALUES[verdict],
+            "bestRating": 5,
+            "worstRating": 1,
+        },
+        "author": {"@type": "Organization", "name": publisher, "url": base_url},
+        "datePublished": (claim.reviewed or published).isoformat(),
+        "reviewBody": claim.summary,
+        "inLanguage": claim.lang,
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": e.title,
+                "url": e.url,
+                "datePublished": e.date,
+                "publisher": {"@type": "Organization", "name": e.source},
+                "text": e.excerpt,
+            }
+            for e in claim.evidence
+        ],
+    }
+    if claim.tags:
+        review["keywords"] = ", ".join(claim.tags)
+    return review
+
+
+def claim_review_document(
+    claims: Sequence[Claim], *, base_url: str, publisher: str, published: dt.date | None = None
+) -> dict[str, Any]:
+    """The active catalogue as one JSON-LD document with a @graph of ClaimReviews."""
+    check_url(base_url)
+    today = published or dt.datetime.now(dt.UTC).date()
+    return {
+        "@context": "https://schema.org",
+        "@graph": [
+            claim_review(c, base_url=base_url, publisher=publisher, published=today) for c in claims if c.is_active
+        ],
+    }

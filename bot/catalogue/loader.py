@@ -1,0 +1,230 @@
+"""Read `claims/` YAML files into validated claims, reporting each problem with file, line and field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.catalogue.schema import FieldProblem, InvalidClaim, parse_claim
+from bot.core.models import Claim
+
+MAX_FILE_BYTES = 5_000_000
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in a catalogue file, printed as `file:line: field: message`."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class CatalogueError(Exception):
+    """A catalogue could not be loaded; `problems` lists everything wrong with it."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedClaim:
+    """A claim with the file it came from, so later checks can point back at it."""
+
+    claim: Claim
+    file: str
+    line: int | None
+
+
+class _LineMap:
+    """Remembers the line of every field path in a YAML document, for error messages."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.lines: dict[str, int] = {}
+        self._walk(root, "")
+
+    def _walk(self, node: yaml.Node, path: str) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, child in node.value:
+                name = str(key.value)
+                child_path = f"{path}.{name}" if path else name
+                self.lines[child_path] = key.start_mark.line + 1
+                self._walk(child, child_path)
+                self.lines[child_path] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                self._walk(child, f"{path}[{index}]")
+
+    def line(self, path: str) -> int | None:
+        """The line of the deepest known prefix of `path`."""
+        while path and path not in self.lines:
+            path = path[: path.rindex("[")] if path.endswith("]") else path.rpartition(".")[0]
+        return self.lines.get(path)
+
+
+def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterable[tuple[str, int]]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, child in node.value:
+            name = str(key.value)
+            child_path = f"{path}.{name}" if path else name
+            if name in seen:
+                yield child_path, key.start_mark.line + 1
+            seen.add(name)
+            yield from _duplicate_keys(child, child_path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            yield from _duplicate_keys(child, f"{path}[{index}]")
+
+
+def _parse_document(text: str, file: str) -> tuple[object, yaml.Node | None, list[Problem]]:
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        return None, None, [Problem(file, line, "", f"not valid YAML: {exc.problem or exc}")]
+    except yaml.YAMLError as exc:
+        return None, None, [Problem(file, None, "", f"not valid YAML: {exc}")]
+    problems = (
+        [Problem(file, line, field, "appears twice in the same mapping") for field, line in _duplicate_keys(node)]
+        if node is not None
+        else []
+    )
+    return data, node, problems
+
+
+def load_text(text: str, file: str) -> tuple[list[LoadedClaim], list[Problem]]:
+    """Parse one file's text: a single claim mapping or a list of them (for bulk imports)."""
+    data, node, problems = _parse_document(text, file)
+    if node is None:
+        return [], problems or [Problem(file, None, "", "the file is empty")]
+    lines = _LineMap(node)
+    entries: list[tuple[object, str]]
+    if isinstance(data, list):
+        entries = [(item, f"[{i}]") for i, item in enumerate(data)]
+        if not entries:
+            problems.append(Problem(file, lines.line(""), "", "the list of claims is empty"))
+    else:
+        entries = [(data, "")]
+    claims: list[LoadedClaim] = []
+    for item, prefix in entries:
+        try:
+            claim = parse_claim(item)
+        except InvalidClaim as exc:
+            problems.extend(_locate(p, prefix, file, lines) for p in exc.problems)
+            continue
+        claims.append(LoadedClaim(claim, file, lines.line(prefix) if prefix else 1))
+    return claims, problems
+
+
+def _locate(problem: FieldProblem, prefix: str, file: str, lines: _LineMap) -> Problem:
+    path = f"{prefix}.{problem.path}" if prefix and problem.path else (prefix or problem.path)
+    field = f"{prefix} {problem.path}".strip() if prefix else problem.path
+    return Problem(file, lines.line(path), field, problem.message)
+
+
+def load_file(path: Path, *, display: str | None = None) -> tuple[list[LoadedClaim], list[Problem]]:
+    """Load and validate one catalogue file."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], [Problem(name, None, "", f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(name, None, "", f"cannot be read: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [Problem(name, None, "", f"is not UTF-8 text (byte {exc.start})")]
+    claims, problems = load_text(text, name)
+    stem = path.stem
+    single = len(claims) == 1 and not problems and not text.lstrip().startswith("-")
+    if single and claims[0].claim.id != stem:
+        problems.append(
+            Problem(
+                name,
+                _id_line(text),
+                "id",
+                f"{claims[0].claim.id!r} does not match the file name; name the file {claims[0].claim.id}.yaml",
+            )
+        )
+    return claims, problems
+
+
+def _id_line(text: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("id:"):
+            return number
+    return None
+
+
+def catalogue_files(directory: Path) -> list[Path]:
+    """The YAML files of a catalogue directory, in a stable order."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in {".yaml", ".yml"})
+
+
+def check_references(loaded: Sequence[LoadedClaim]) -> list[Problem]:
+    """Catalogue-wide rules: unique ids and `related` ids that exist."""
+    problems: list[Problem] = []
+    first_seen: dict[str, LoadedClaim] = {}
+    for entry in loaded:
+        previous = first_seen.get(entry.claim.id)
+        if previous:
+            problems.append(
+                Problem(
+                    entry.file,
+                    entry.line,
+                    "id",
+                    f"duplicate id {entry.claim.id!r}; first defined in {previous.file}:{previous.line}",
+                )
+            )
+        else:
+            first_seen[entry.claim.id] = entry
+    for entry in loaded:
+        for ref in entry.claim.related:
+            if ref not in first_seen:
+                problems.append(Problem(entry.file, entry.line, "related", f"unknown claim id {ref!r}"))
+    return problems
+
+
+def load_directory(directory: Path) -> list[LoadedClaim]:
+    """Load a whole catalogue directory, or raise CatalogueError listing every problem in it."""
+    if not directory.is_dir():
+        raise CatalogueError([Problem(str(directory), None, "", "is not a directory")])
+    loaded: list[LoadedClaim] = []
+    problems: list[Problem] = []
+    files = catalogue_files(directory)
+    if not files:
+        problems.append(Problem(str(directory), None, "", "holds no .yaml files"))
+    for path in files:
+        claims, file_problems = load_file(path)
+        loaded.extend(claims)
+        problems.extend(file_problems)
+    problems.extend(check_references(loaded))
+    if problems:
+        raise CatalogueError(problems)
+    return loaded
+
+
+def load_claims(directory: Path) -> list[Claim]:
+    """The claims of a catalogue directory, validated."""
+    return [entry.claim for entry in load_directory(directory)]

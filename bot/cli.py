@@ -1,0 +1,287 @@
+"""The `factbot` command line: check, match, console, catalogue and database tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.adapters.console import ConsoleAdapter, use_colour
+from bot.app import open_database, open_services, sync_catalogue, thresholds_from
+from bot.catalogue.export import catalogue_yaml, claim_review_document, write_yaml_directory
+from bot.catalogue.loader import CatalogueError, load_claims, load_directory
+from bot.catalogue.schema import FieldError
+from bot.core.models import Claim, Decision, MatchResult, Origin
+from bot.core.render import Style, render_reply
+from bot.logs import configure_logging
+from bot.matching.matcher import ClaimMatcher
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.db import redacted
+
+MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
+class UsageError(Exception):
+    """A command was given something it cannot use; the message says what to do."""
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the reply a user would see for a statement."""
+    text = " ".join(args.text).strip()
+    if not text:
+        raise UsageError('give the statement to check, e.g. factbot check "NATO promised not to expand"')
+    async with open_services(settings, catalogue_dir=args.catalogue) as services:
+        replies = await services.dispatcher.fact_check(Origin(platform="cli", channel_id="cli"), text)
+    style = Style(colour=use_colour(sys.stdout))
+    print("\n\n".join(render_reply(r, style) for r in replies))
+    return 0
+
+
+def match_line(matcher: ClaimMatcher, raw: bytes, number: int, top: int) -> dict[str, Any]:
+    """Answer one input line of `factbot match`; never raises for bad input."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return {"id": None, "error": f"line {number}: not UTF-8 text (byte {exc.start})"}
+    try:
+        item = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return {"id": None, "error": f"line {number}: not valid JSON ({str(exc)[:120]})"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": f"line {number}: expected an object with id and text"}
+    item_id = item.get("id")
+    if isinstance(item_id, bool) or not isinstance(item_id, str | int | float | type(None)):
+        return {"id": None, "error": f"line {number}: id must be a string or a number"}
+    if "id" not in item:
+        return {"id": None, "error": f"line {number}: missing id"}
+    text = item.get("text")
+    if not isinstance(text, str):
+        return {"id": item_id, "error": f"line {number}: text must be a string"}
+    if not text.strip():
+        return {"id": item_id, "error": f"line {number}: text is empty"}
+    result: MatchResult = matcher.match(text, top)
+    return {
+        "id": item_id,
+        "decision": result.decision.value,
+        "claim_id": result.best.claim_id if result.best and result.decision is not Decision.NONE else None,
+        "candidates": [{"claim_id": c.claim_id, "score": c.score} for c in result.candidates],
+    }
+
+
+def _read_lines(stream: BinaryIO) -> Any:
+    """Yield lines of at most MAX_LINE_BYTES; a longer line yields None once and is skipped."""
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:
+                rest = stream.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield raw
+
+
+def stream_matches(matcher: ClaimMatcher, stdin: BinaryIO, stdout: TextIO, top: int) -> int:
+    """Match JSON lines from stdin to stdout, one answer per line, in order."""
+    number = 0
+    for raw in _read_lines(stdin):
+        number += 1
+        if raw is None:
+            answer: dict[str, Any] = {"id": None, "error": f"line {number}: longer than {MAX_LINE_BYTES:,} bytes"}
+        elif not raw.strip():
+            continue
+        else:
+            answer = match_line(matcher, raw, number, top)
+        stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+async def _claims_for(settings: Settings, catalogue: Path | None) -> list[Claim]:
+    if catalogue is not None:
+        return load_claims(catalogue)
+    async with open_services(settings) as services:
+        return [s.claim for s in await services.source.all()]
+
+
+def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
+    """Stream JSON lines through the matcher."""
+    if not 1 <= args.top <= 100:
+        raise UsageError("--top must be between 1 and 100")
+    claims = asyncio.run(_claims_for(settings, args.catalogue))
+    matcher = ClaimMatcher(claims, thresholds_from(settings.matcher))
+    return stream_matches(matcher, sys.stdin.buffer, sys.stdout, args.top)
+
+
+async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    """Chat with factbot in the terminal."""
+    user = "moderator" if args.moderator else args.user
+    async with open_services(settings, catalogue_dir=args.catalogue) as services:
+        await ConsoleAdapter(services.dispatcher, sys.stdin, sys.stdout, user=user).start()
+    return 0
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate a catalogue directory and list every problem."""
+    directory = args.directory or settings.catalogue.dir
+    loaded = load_directory(directory)
+    print(f"{directory}: {len(loaded)} claims, no problems")
+    return 0
+
+
+async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import later changes to claims/ without overwriting claims moderators changed in the database."""
+    directory = args.directory or settings.catalogue.dir
+    claims = load_claims(directory)
+    database, store = await open_database(settings)
+    try:
+        report = await sync_catalogue(store, directory)
+    finally:
+        await database.dispose()
+    print(
+        f"{directory} -> {redacted(database.url)}: {len(claims)} claims in files; "
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
+    )
+    for stored in report.conflicts:
+        print(
+            f"  conflict: {stored.claim.id} was changed in chat by {stored.updated_by} at "
+            f"{stored.updated_at:%Y-%m-%d %H:%M} UTC; the file's version was not imported"
+        )
+    for claim_id in report.only_in_database:
+        print(f"  only in the database: {claim_id}")
+    return 1 if report.conflicts else 0
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Export the catalogue as YAML files or ClaimReview JSON-LD."""
+    claims = await _claims_for(settings, args.catalogue)
+    if args.format == "yaml":
+        if args.out:
+            written = write_yaml_directory(claims, args.out)
+            print(f"wrote {len(written)} files to {args.out}")
+        else:
+            sys.stdout.write(catalogue_yaml(claims))
+        return 0
+    if not args.base_url:
+        raise UsageError("ClaimReview needs the public address of your fact-checks: pass --base-url https://...")
+    try:
+        document = claim_review_document(claims, base_url=args.base_url, publisher=args.publisher)
+    except FieldError as exc:
+        raise UsageError(f"--base-url {exc}") from None
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {len(document['@graph'])} ClaimReviews to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or migrate the database schema."""
+    database, _ = await open_database(settings)
+    await database.dispose()
+    print(f"{redacted(database.url)}: schema is current")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="factbot",
+        description="Fact-check known claims with the documentary record, in Slack, Discord or a terminal.",
+    )
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: config/factbot.toml if present)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def catalogue_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--catalogue", type=Path, metavar="DIR", help="use this YAML catalogue directly instead of the database"
+        )
+
+    check = sub.add_parser("check", help="fact-check a statement and print the reply")
+    check.add_argument("text", nargs="+", help="the statement")
+    catalogue_option(check)
+    check.set_defaults(handler=cmd_check, is_async=True)
+
+    match = sub.add_parser("match", help="match JSON lines {id, text} from stdin, one JSON answer per line")
+    match.add_argument("--top", type=int, default=5, help="candidates per answer (default 5)")
+    catalogue_option(match)
+    match.set_defaults(handler=cmd_match, is_async=False)
+
+    console = sub.add_parser("console", help="chat with factbot in the terminal")
+    console.add_argument("--user", default="you", help="your user name in the chat (default: you)")
+    console.add_argument("--moderator", action="store_true", help="speak as the configured console moderator")
+    catalogue_option(console)
+    console.set_defaults(handler=cmd_console, is_async=True)
+
+    catalogue = sub.add_parser("catalogue", help="validate, import or export the catalogue")
+    catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
+    validate = catalogue_sub.add_parser("validate", help="check a YAML catalogue and list every problem")
+    validate.add_argument("directory", nargs="?", type=Path)
+    validate.set_defaults(handler=cmd_validate, is_async=False)
+    for name in ("import", "sync"):
+        imp = catalogue_sub.add_parser(name, help="import changes from claims/ into the database, keeping chat edits")
+        imp.add_argument("directory", nargs="?", type=Path)
+        imp.set_defaults(handler=cmd_import, is_async=True)
+    export = catalogue_sub.add_parser("export", help="write the catalogue as YAML or ClaimReview JSON-LD")
+    export.add_argument("--format", choices=("yaml", "claimreview"), default="yaml")
+    export.add_argument("--out", type=Path, help="a directory for yaml, a file for claimreview (default: stdout)")
+    export.add_argument("--base-url", help="public address under which each claim's review lives (claimreview)")
+    export.add_argument("--publisher", default="factbot", help="organisation named as author (claimreview)")
+    catalogue_option(export)
+    export.set_defaults(handler=cmd_export, is_async=True)
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="create or migrate the schema")
+    upgrade.set_defaults(handler=cmd_db_upgrade, is_async=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `factbot` and `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"factbot: bad settings:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging("INFO" if args.verbose else "WARNING", settings.log.format)
+    handler: Callable[..., Any] = args.handler
+    try:
+        return _run(handler(settings, args)) if args.is_async else int(handler(settings, args))
+    except UsageError as exc:
+        print(f"factbot {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except CatalogueError as exc:
+        print(f"factbot: the catalogue has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"factbot: cannot use the database {redacted(settings.database.resolved_url())}: "
+            f"{str(exc).splitlines()[0][:300]}",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        print(f"factbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,134 @@
+"""The one entry point for every adapter: an event goes in, the replies to send come out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core.commands import CommandContext, CommandRegistry, error, help_command
+from bot.core.factcheck import fact_check_reply
+from bot.core.live import LiveCatalogue
+from bot.core.models import (
+    Actor,
+    CommandEvent,
+    Decision,
+    Event,
+    MentionEvent,
+    MessageActionEvent,
+    MessageEvent,
+    Origin,
+    Reply,
+)
+from bot.core.permissions import ModeratorConfig, is_moderator
+from bot.core.policy import ReplyPolicy
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20_000
+# Words that, alone after a mention, mean "check the message I am replying to".
+_FILLER = frozenset(
+    "check this that it please pls plz factcheck fact-check fact is true real bot can you verify claim here".split()
+)
+
+
+def _is_filler(text: str) -> bool:
+    words = text.lower().replace("?", " ").replace("!", " ").split()
+    return all(w in _FILLER for w in words)
+
+
+class Dispatcher:
+    """Routes events to the matcher or to commands and returns replies; adapters do all the I/O."""
+
+    def __init__(
+        self,
+        catalogue: LiveCatalogue,
+        policy: ReplyPolicy,
+        registry: CommandRegistry,
+        moderators: ModeratorConfig | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.policy = policy
+        self.registry = registry
+        self.moderators = moderators or ModeratorConfig()
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Answer one event; failures are logged and answered, except in unprompted mode where silence is right."""
+        if self.policy.ignores(event.actor):
+            return []
+        try:
+            match event:
+                case MessageEvent():
+                    return await self._unprompted(event)
+                case MentionEvent():
+                    return await self._mention(event)
+                case CommandEvent():
+                    return await self.run_command(event.actor, event.origin, event.line)
+                case MessageActionEvent():
+                    return await self.fact_check(event.origin, event.target_text)
+        except Exception:
+            log.exception(
+                "failed to handle %s",
+                type(event).__name__,
+                extra={"platform": event.origin.platform, "channel": event.origin.channel_id},
+            )
+            if isinstance(event, MessageEvent):
+                return []
+            return [error("Sorry, something went wrong while answering. It has been logged for the maintainers.")]
+
+    async def fact_check(self, origin: Origin, text: str) -> list[Reply]:
+        """An explicit fact-check request: the lower (suggest) tier is enough to answer."""
+        text = text.strip()[:MAX_TEXT_CHARS]
+        if not text:
+            return [error("There is no text to check in that message.")]
+        snapshot = await self.catalogue.current()
+        result = await asyncio.to_thread(snapshot.matcher.match, text)
+        return [fact_check_reply(snapshot, result, origin=origin, unprompted=False)]
+
+    async def _unprompted(self, event: MessageEvent) -> list[Reply]:
+        if not self.policy.may_consider(event.actor, event.origin, event.text):
+            return []
+        snapshot = await self.catalogue.current()
+        result = await asyncio.to_thread(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
+        best = result.best
+        if result.decision is not Decision.REPLY or best is None:
+            return []
+        if not await self.policy.take_cooldown(event.origin, best.claim_id):
+            log.info(
+                "cooldown: not repeating a claim", extra={"claim_id": best.claim_id, "channel": event.origin.channel_id}
+            )
+            return []
+        return [fact_check_reply(snapshot, result, origin=event.origin, unprompted=True)]
+
+    async def _mention(self, event: MentionEvent) -> list[Reply]:
+        text = event.text.strip()
+        if text and self.registry.resolve(text) is not None:
+            return await self.run_command(event.actor, event.origin, text)
+        if _is_filler(text):
+            if event.referenced_text and event.referenced_text.strip():
+                return await self.fact_check(event.origin, event.referenced_text)
+            snapshot = await self.catalogue.current()
+            ctx = CommandContext(event.actor, event.origin, snapshot, self.catalogue, self.registry)
+            return await help_command(ctx, "")
+        return await self.fact_check(event.origin, text)
+
+    def is_moderator(self, actor: Actor) -> bool:
+        """The core's permission check, applied to every moderator-only command."""
+        return is_moderator(actor, self.moderators)
+
+    async def run_command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
+        """Parse a command line with the shared grammar and run it."""
+        line = line.strip()[:MAX_TEXT_CHARS]
+        resolved = self.registry.resolve(line)
+        if resolved is None:
+            close = self.registry.suggest(line)
+            hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else " Try `help`."
+            return [error(f"Unknown command `{' '.join(line.split()[:2])[:60]}`.{hint}")]
+        spec, args = resolved
+        if spec.moderator_only and not self.is_moderator(actor):
+            log.warning(
+                "refused moderator command",
+                extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform},
+            )
+            return [error(f"`{spec.name}` is for moderators only.")]
+        snapshot = await self.catalogue.current()
+        return await spec.handler(CommandContext(actor, origin, snapshot, self.catalogue, self.registry), args)

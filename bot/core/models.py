@@ -1,0 +1,236 @@
+"""The core's vocabulary: claims, events that reach the bot, and the replies it gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """How the record bears on a claim as people assert it."""
+
+    ACCURATE = "accurate"
+    MOSTLY_ACCURATE = "mostly-accurate"
+    NEEDS_CONTEXT = "needs-context"
+    MISLEADING = "misleading"
+    DISPUTED = "disputed"
+    MOSTLY_FALSE = "mostly-false"
+    FALSE = "false"
+    UNSUPPORTED = "unsupported"
+
+    @property
+    def label(self) -> str:
+        """Human-readable verdict, as shown in replies and ClaimReview's alternateName."""
+        return self.value.replace("-", " ").capitalize()
+
+
+class Stance(StrEnum):
+    """Which way an excerpt cuts, relative to the claim as asserted."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    CONTEXT = "context"
+
+
+class ClaimStatus(StrEnum):
+    """Retired claims stay in the catalogue for history but are never matched."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """Another way people state a claim, in a given language."""
+
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A verbatim excerpt from a dated, sourced document."""
+
+    title: str
+    date: str
+    source: str
+    url: str
+    excerpt: str
+    stance: Stance
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One catalogue entry: a claim in asserted form, its verdict and the record."""
+
+    id: str
+    claim: str
+    verdict: Verdict
+    summary: str
+    evidence: tuple[Evidence, ...]
+    aliases: tuple[Alias, ...] = ()
+    related: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    lang: str = "en"
+    reviewed: dt.date | None = None
+    status: ClaimStatus = ClaimStatus.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        """Only active claims are matched."""
+        return self.status is ClaimStatus.ACTIVE
+
+    def variants(self) -> tuple[Alias, ...]:
+        """The claim text followed by every alias: all the phrasings the matcher indexes."""
+        return (Alias(self.claim, self.lang), *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClaim:
+    """A claim as the live catalogue holds it, with the version an edit must name."""
+
+    claim: Claim
+    version: int
+    updated_at: dt.datetime
+    updated_by: str
+    from_files: bool = False
+    changed_since_import: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sent an event, as the adapter could tell."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    workspace_id: str = ""
+    roles: frozenset[str] = frozenset()
+    is_bot: bool = False
+    is_self: bool = False
+    is_platform_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an event happened, so replies go back to the same place."""
+
+    platform: str
+    channel_id: str
+    workspace_id: str = ""
+    message_id: str | None = None
+    thread_id: str | None = None
+    is_direct: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """A message seen in a channel that nobody addressed to the bot."""
+
+    actor: Actor
+    origin: Origin
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MentionEvent:
+    """A message that mentions the bot; `referenced_text` is the message it replies to, if any."""
+
+    actor: Actor
+    origin: Origin
+    text: str
+    referenced_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandEvent:
+    """A slash command: `line` is everything after the slash, e.g. `claim show nato-never-promised`."""
+
+    actor: Actor
+    origin: Origin
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageActionEvent:
+    """A 'Fact-check this message' action taken on someone's message."""
+
+    actor: Actor
+    origin: Origin
+    target_text: str
+    target_message_id: str | None = None
+
+
+Event = MessageEvent | MentionEvent | CommandEvent | MessageActionEvent
+
+
+class ReplyKind(StrEnum):
+    """What a reply is, so adapters can render each kind their own way."""
+
+    FACT_CHECK = "fact-check"
+    NO_MATCH = "no-match"
+    CLAIM = "claim"
+    SEARCH_RESULTS = "search-results"
+    INFO = "info"
+    ERROR = "error"
+
+
+class ReplyAction(StrEnum):
+    """Buttons an adapter may offer under a reply."""
+
+    HELPFUL = "helpful"
+    NOT_HELPFUL = "not-helpful"
+    WRONG_CLAIM = "wrong-claim"
+    SHOW_ALL_EVIDENCE = "show-all-evidence"
+    REPORT = "report"
+
+
+FEEDBACK_ACTIONS = (ReplyAction.HELPFUL, ReplyAction.NOT_HELPFUL, ReplyAction.WRONG_CLAIM)
+
+
+class Decision(StrEnum):
+    """What the matcher thinks the bot may do with a message."""
+
+    REPLY = "reply"
+    SUGGEST = "suggest"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A catalogue claim ranked against a message, with the evidence of why."""
+
+    claim_id: str
+    score: float
+    matched_variant: str = ""
+    window: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The matcher's ranked candidates and its decision."""
+
+    decision: Decision
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        """The top candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A platform-neutral answer; adapters render it as an embed, Block Kit or text."""
+
+    kind: ReplyKind
+    text: str
+    claim: Claim | None = None
+    match: Candidate | None = None
+    candidates: tuple[tuple[Claim, float], ...] = ()
+    actions: tuple[ReplyAction, ...] = ()
+    ephemeral: bool = False
+    unprompted: bool = False
+    reply_to: str | None = None
+    reply_id: str | None = None

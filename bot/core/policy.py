@@ -1,0 +1,62 @@
+"""When the bot may speak unprompted: never to bots or itself, only in watched channels, once per cooldown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.models import Actor, Origin
+from bot.core.ports import KeyStore
+
+
+def channel_ref(origin: Origin) -> str:
+    """How settings name a channel: `platform:channel`, or `platform:workspace:channel` to be exact."""
+    return f"{origin.platform}:{origin.channel_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The knobs of the reply policy; the defaults are in the README."""
+
+    min_length: int = 20
+    cooldown: dt.timedelta = dt.timedelta(hours=1)
+    watched_channels: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, *, min_length: int, cooldown_minutes: float, watched_channels: Iterable[str]) -> PolicyConfig:
+        """Build from plain setting values."""
+        return cls(min_length, dt.timedelta(minutes=cooldown_minutes), frozenset(watched_channels))
+
+
+class ReplyPolicy:
+    """Gates unprompted replies; explicit requests (mentions, commands, actions) only skip bots and itself."""
+
+    def __init__(self, config: PolicyConfig, keys: KeyStore) -> None:
+        self.config = config
+        self.keys = keys
+
+    @staticmethod
+    def ignores(actor: Actor) -> bool:
+        """Bots (including webhooks) and the bot itself never get an answer, to rule out loops."""
+        return actor.is_bot or actor.is_self
+
+    def is_watched(self, origin: Origin) -> bool:
+        """Watched channels are the only places the bot speaks without being asked."""
+        watched = self.config.watched_channels
+        exact = f"{origin.platform}:{origin.workspace_id}:{origin.channel_id}"
+        return channel_ref(origin) in watched or exact in watched or f"{origin.platform}:*" in watched
+
+    def may_consider(self, actor: Actor, origin: Origin, text: str) -> bool:
+        """Whether an unaddressed message is worth matching at all."""
+        return (
+            not self.ignores(actor)
+            and not origin.is_direct
+            and self.is_watched(origin)
+            and len(text.strip()) >= self.config.min_length
+        )
+
+    async def take_cooldown(self, origin: Origin, claim_id: str) -> bool:
+        """Claim the right to answer `claim_id` in this channel; False if it was answered within the cooldown."""
+        key = f"cooldown:{origin.platform}:{origin.workspace_id}:{origin.channel_id}:{claim_id}"
+        return await self.keys.acquire(key, self.config.cooldown)

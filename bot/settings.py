@@ -1,0 +1,187 @@
+"""Typed settings from the environment and an optional TOML file; loaded once at start-up and passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_ENV = "FACTBOT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("config") / "factbot.toml"
+
+
+def default_data_dir() -> Path:
+    """Where the SQLite database lives by default: $XDG_DATA_HOME/factbot or ~/.local/share/factbot."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "factbot"
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Section(BaseSettings):
+    """A settings section: environment variables override values from the TOML file, which override defaults."""
+
+    model_config = SettingsConfigDict(extra="forbid", case_sensitive=False)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then the TOML values passed as init arguments."""
+        return env_settings, init_settings
+
+
+class DatabaseSettings(Section):
+    """DATABASE_URL: sqlite:///PATH (default) or postgresql://USER@HOST/DB for several processes."""
+
+    model_config = SettingsConfigDict(env_prefix="DATABASE_")
+    url: str = ""
+    echo: bool = False
+
+    def resolved_url(self) -> str:
+        """The configured URL, or the default SQLite file."""
+        return self.url or f"sqlite:///{default_data_dir() / 'factbot.sqlite3'}"
+
+
+class CatalogueSettings(Section):
+    """Where the bundled YAML catalogue is and whether to import it into an empty database."""
+
+    model_config = SettingsConfigDict(env_prefix="CATALOGUE_")
+    dir: Path = PROJECT_ROOT / "claims"
+    import_when_empty: bool = True
+    check_interval_seconds: float = Field(1.0, ge=0.0, le=3600.0)
+
+
+class MatcherSettings(Section):
+    """The two decision thresholds and their helpers; see the README for how the defaults were chosen."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_")
+    reply_threshold: float = Field(0.62, ge=0.0, le=1.0)
+    suggest_threshold: float = Field(0.35, ge=0.0, le=1.0)
+    reply_margin: float = Field(0.08, ge=0.0, le=1.0)
+    min_reply_words: int = Field(3, ge=1, le=50)
+    stance_penalty: float = Field(0.8, gt=0.0, le=1.0)
+
+
+class PolicySettings(Section):
+    """When factbot speaks unprompted."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICY_")
+    watched_channels: CommaList = ["console:general"]
+    min_length: int = Field(20, ge=1, le=10_000)
+    cooldown_minutes: float = Field(60.0, ge=0.0, le=60 * 24 * 30)
+
+    _split = field_validator("watched_channels", mode="before")(_split_list)
+
+
+class ModeratorSettings(Section):
+    """Who may edit the catalogue: ids written `platform:id` or `platform:workspace:id`."""
+
+    model_config = SettingsConfigDict(env_prefix="MODERATORS_")
+    user_ids: CommaList = ["console:moderator"]
+    role_ids: CommaList = []
+    trust_platform_admins: bool = True
+
+    _split = field_validator("user_ids", "role_ids", mode="before")(_split_list)
+
+
+class LogSettings(Section):
+    """Logging: level and format (text for people, json for log collectors)."""
+
+    model_config = SettingsConfigDict(env_prefix="LOG_")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(BaseModel):
+    """All of factbot's settings, grouped by section."""
+
+    model_config = {"frozen": True}
+    database: DatabaseSettings
+    catalogue: CatalogueSettings
+    matcher: MatcherSettings
+    policy: PolicySettings
+    moderators: ModeratorSettings
+    log: LogSettings
+    config_file: Path | None = None
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "database": DatabaseSettings,
+    "catalogue": CatalogueSettings,
+    "matcher": MatcherSettings,
+    "policy": PolicySettings,
+    "moderators": ModeratorSettings,
+    "log": LogSettings,
+}
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message lists every problem."""
+
+
+def _config_path(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    for candidate in (Path.cwd() / DEFAULT_CONFIG_FILE, PROJECT_ROOT / DEFAULT_CONFIG_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read the TOML file (if any) and the environment; raise SettingsError listing every bad value."""
+    path = _config_path(config_file)
+    table: dict[str, Any] = {}
+    if path is not None:
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    problems: list[str] = []
+    unknown = sorted(set(table) - set(SECTIONS))
+    if unknown:
+        problems.append(f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+    sections: dict[str, Section] = {}
+    for name, cls in SECTIONS.items():
+        values = table.get(name, {})
+        if not isinstance(values, dict):
+            problems.append(f"{path}: [{name}] must be a table")
+            continue
+        try:
+            sections[name] = cls(**values)
+        except ValidationError as exc:
+            prefix = cls.model_config.get("env_prefix", "")
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{name}.{field} (env {prefix}{field.upper()}): {err['msg']}")
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return Settings(config_file=path, **sections)
