@@ -22,7 +22,7 @@ from bot.core.render import Style, render_reply
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
 from bot.settings import Settings, SettingsError, load_settings
-from bot.storage.db import redacted
+from bot.storage.db import DatabaseUnavailable, redacted
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
 
@@ -272,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"factbot: the catalogue has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return 1
+    except DatabaseUnavailable as exc:
+        print(f"factbot: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
         print(

@@ -117,6 +117,9 @@ def check_summary(value: object) -> str:
 
 def check_verdict(value: object) -> Verdict:
     """Validate a verdict and list the valid ones when it is wrong."""
+    if value is False:
+        # YAML 1.1 reads an unquoted `verdict: false` as a boolean; the author clearly meant the verdict.
+        return Verdict.FALSE
     if isinstance(value, str) and value.strip().lower() in VERDICTS:
         return Verdict(value.strip().lower())
     raise FieldError(f"{value!r} is not a verdict; use one of: {', '.join(VERDICTS)}")
@@ -201,7 +204,9 @@ def check_excerpt(value: object) -> str:
 
 
 def check_tag(value: object) -> str:
-    """Tags are short lowercase labels."""
+    """Tags are short lowercase labels; a bare year such as 1990 is read by YAML as a number, so numbers are fine."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     return _text(value, limit=MAX_TAG).lower()
 
 

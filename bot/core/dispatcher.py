@@ -101,14 +101,14 @@ class Dispatcher:
 
     async def _mention(self, event: MentionEvent) -> list[Reply]:
         text = event.text.strip()
-        if text and self.registry.resolve(text) is not None:
-            return await self.run_command(event.actor, event.origin, text)
         if _is_filler(text):
             if event.referenced_text and event.referenced_text.strip():
                 return await self.fact_check(event.origin, event.referenced_text)
             snapshot = await self.catalogue.current()
             ctx = CommandContext(event.actor, event.origin, snapshot, self.catalogue, self.registry)
             return await help_command(ctx, "")
+        if self.registry.resolve(text) is not None:
+            return await self.run_command(event.actor, event.origin, text)
         return await self.fact_check(event.origin, text)
 
     def is_moderator(self, actor: Actor) -> bool:

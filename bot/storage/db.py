@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or used; the message names it without its password."""
+
+
 class Database:
     """An async engine plus the knowledge of which backend it is."""
 
@@ -74,10 +79,14 @@ class Database:
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe when several processes start at once."""
-        async with self.engine.begin() as connection:
-            if not self.is_sqlite:
-                await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-            await connection.run_sync(_run_migrations)
+        try:
+            async with self.engine.begin() as connection:
+                if not self.is_sqlite:
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                await connection.run_sync(_run_migrations)
+        except (OSError, SQLAlchemyError) as exc:
+            reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            raise DatabaseUnavailable(f"cannot use the database {redacted(self.url)}: {reason}") from exc
         log.info("database schema is current", extra={"database": redacted(self.url)})
 
     async def dispose(self) -> None:

@@ -1,0 +1,55 @@
+"""The console adapter, driven as a subprocess and through its input loop."""
+
+from __future__ import annotations
+
+import io
+
+from bot.adapters.console import ConsoleAdapter
+from tests.test_cli import factbot
+
+
+def test_console_session_as_a_subprocess(tmp_path):
+    session = (
+        "\n".join(
+            [
+                "The West promised Moscow in 1990 that NATO would not expand eastward, and broke that promise.",
+                "@factbot NATO never promised not to expand eastward",
+                "/claim show baker-not-one-inch",
+                "/claim search Yeltsin Poland",
+                "/factcheck",
+                "/claim shwo x",
+                "just chatting about lunch, nothing to check here",
+                ":quit",
+                "/help",
+            ]
+        )
+        + "\n"
+    )
+    result = factbot("console", stdin=session, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[nato-promised-no-expansion]" in out
+    assert "[nato-never-promised]" in out
+    assert "[baker-not-one-inch]" in out
+    assert "yeltsin-no-objection-poland" in out
+    assert "(only you can see this) Give me the text to check" in out
+    assert "Did you mean `claim show`" in out
+    assert "Commands:" not in out, "nothing after :quit is read"
+    assert "\x1b[" not in out, "no colour codes when output is not a terminal"
+
+
+async def test_console_lines_become_the_right_events(dispatcher):
+    out = io.StringIO()
+    console = ConsoleAdapter(dispatcher, io.StringIO(), out, colour=False)
+    assert await console.handle_line("@factbot claim show moon-landing-real")
+    assert "[moon-landing-real]" in out.getvalue()
+    assert await console.handle_line(":user mod")
+    assert console.user == "mod"
+    assert not await console.handle_line(":quit")
+
+
+async def test_console_reads_until_end_of_input(dispatcher):
+    out = io.StringIO()
+    stdin = io.StringIO("/claim show moon-landing-staged\n/help\n")
+    await ConsoleAdapter(dispatcher, stdin, out, colour=False).start()
+    assert "[moon-landing-staged]" in out.getvalue() and "Commands:" in out.getvalue()

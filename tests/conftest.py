@@ -1,0 +1,125 @@
+"""Shared fixtures: the fixture catalogue, databases (SQLite always, PostgreSQL when configured), settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.catalogue.loader import load_claims
+from bot.core.commands import basic_registry
+from bot.core.dispatcher import Dispatcher
+from bot.core.live import LiveCatalogue
+from bot.core.memory import MemoryCatalogue, MemoryKeyStore
+from bot.core.models import Claim
+from bot.core.permissions import ModeratorConfig
+from bot.core.policy import PolicyConfig, ReplyPolicy
+from bot.matching.matcher import Thresholds
+from bot.storage.db import Database, normalise_url
+from tests.fakes.fake_adapter import FakeAdapter
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_CLAIMS = FIXTURES / "claims"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("FACTBOT_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture
+def fixture_claims() -> list[Claim]:
+    return load_claims(FIXTURE_CLAIMS)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No test reads the developer's own settings or database."""
+    for name in list(os.environ):
+        if name.startswith(("DATABASE_", "MATCHER_", "POLICY_", "MODERATORS_", "CATALOGUE_", "LOG_", "FACTBOT_CONFIG")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+async def _create_pg_database() -> tuple[str, str]:
+    admin_url = normalise_url(PG_URL)
+    name = f"factbot_test_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return admin_url, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(admin_url: str, url: str) -> None:
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request, tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'factbot.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
+    admin_url, url = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(admin_url, url)
+
+
+@pytest.fixture
+async def database(database_url) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    db = Database(database_url)
+    await db.upgrade()
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+class Clock:
+    """A settable clock for cooldowns."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def policy_config() -> PolicyConfig:
+    return PolicyConfig(
+        min_length=15, cooldown=dt.timedelta(minutes=30), watched_channels=frozenset({"fake:c1", "fake:c2"})
+    )
+
+
+@pytest.fixture
+def dispatcher(fixture_claims, clock, policy_config) -> Dispatcher:
+    catalogue = LiveCatalogue(MemoryCatalogue(fixture_claims), Thresholds())
+    policy = ReplyPolicy(policy_config, MemoryKeyStore(clock=clock))
+    return Dispatcher(catalogue, policy, basic_registry(), ModeratorConfig(role_ids=frozenset({"fake:mods"})))
+
+
+@pytest.fixture
+def fake(dispatcher) -> FakeAdapter:
+    return FakeAdapter(dispatcher)

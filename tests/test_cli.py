@@ -1,0 +1,183 @@
+"""The command line as users run it: real subprocesses, real files, a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURE_CLAIMS, PROJECT_ROOT
+
+
+def factbot(
+    *args: str,
+    stdin: bytes | str | None = None,
+    env: dict[str, str] | None = None,
+    tmp: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "POLICY_", "MATCHER_"))}
+    full_env["NO_COLOR"] = "1"
+    if tmp is not None:
+        full_env["DATABASE_URL"] = f"sqlite:///{tmp / 'cli.sqlite3'}"
+    full_env.update(env or {})
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=data,
+        capture_output=True,
+        env=full_env,
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
+        check=False,
+    )
+    return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
+
+
+def test_check_answers_from_the_bundled_catalogue_via_the_database(tmp_path):
+    result = factbot("check", "NATO never promised not to expand", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[nato-never-promised]" in result.stdout
+    assert "https://" in result.stdout and "From the record:" in result.stdout
+    assert (tmp_path / "cli.sqlite3").exists(), "first run creates and fills the database"
+
+
+def test_check_with_a_yaml_catalogue_says_when_nothing_matched(tmp_path):
+    result = factbot("check", "my cat likes the blue bowl", "--catalogue", str(FIXTURE_CLAIMS), tmp=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("No known claim matched")
+    assert not (tmp_path / "cli.sqlite3").exists(), "--catalogue needs no database"
+
+
+def test_match_follows_the_json_lines_contract(tmp_path):
+    lines = [
+        json.dumps({"id": "a", "text": "The 1969 Moon landing was staged in a film studio"}),
+        "{not json",
+        json.dumps({"id": 2, "text": ""}),
+        json.dumps({"id": "big", "text": "the moon landing was staged " * 40_000}),
+        json.dumps(["a list"]),
+        json.dumps({"text": "no id"}),
+        json.dumps({"id": "c", "text": "nothing to see here, just lunch plans"}),
+    ]
+    stdin = (
+        ("\n".join(lines) + "\n").encode()
+        + b"\xff\xfe\x00\x01 binary garbage\n"
+        + json.dumps({"id": "last", "text": "Covid vaccines contain microchips"}).encode()
+        + b"\n"
+    )
+    result = factbot("match", "--catalogue", str(FIXTURE_CLAIMS), "--top", "2", stdin=stdin, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 9
+    assert out[0]["id"] == "a" and out[0]["decision"] == "reply" and out[0]["claim_id"] == "moon-landing-staged"
+    assert len(out[0]["candidates"]) <= 2 and out[0]["candidates"][0] == {
+        "claim_id": "moon-landing-staged",
+        "score": out[0]["candidates"][0]["score"],
+    }
+    assert 0 <= out[0]["candidates"][0]["score"] <= 1
+    assert out[1] == {
+        "id": None,
+        "error": "line 2: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+    }
+    assert out[2] == {"id": 2, "error": "line 3: text is empty"}
+    assert out[3]["id"] == "big" and out[3]["decision"] in {"reply", "suggest", "none"}
+    assert "expected an object" in out[4]["error"]
+    assert out[5] == {"id": None, "error": "line 6: missing id"}
+    assert out[6] == {"id": "c", "decision": "none", "claim_id": None, "candidates": out[6]["candidates"]}
+    assert out[7]["error"].startswith("line 8: not UTF-8")
+    assert out[8]["id"] == "last" and out[8]["claim_id"] == "vaccines-contain-microchips"
+
+
+def test_match_streams_many_lines_in_order(tmp_path):
+    stdin = "".join(
+        json.dumps({"id": i, "text": f"message number {i} about the moon landing"}) + "\n" for i in range(2000)
+    )
+    result = factbot("match", "--catalogue", str(FIXTURE_CLAIMS), stdin=stdin, tmp=tmp_path)
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == list(range(2000))
+
+
+def test_validate_lists_every_problem_with_file_line_and_field(tmp_path):
+    broken = tmp_path / "claims"
+    broken.mkdir()
+    (broken / "a.yaml").write_text(
+        "id: a\nclaim: x\nverdict: maybe\nsummary: s\nevidence:\n  - title: t\n"
+        "    date: 1990\n    source: s\n    url: http://x.org\n    excerpt: e\n"
+        "    stance: supports\n",
+        encoding="utf-8",
+    )
+    (broken / "b.yaml").write_text("id: b\nclaim: [oops\n", encoding="utf-8")
+    result = factbot("catalogue", "validate", str(broken), tmp=tmp_path)
+    assert result.returncode == 1
+    assert f"{broken}/a.yaml:3: verdict: 'maybe' is not a verdict" in result.stderr
+    assert f"{broken}/a.yaml:9: evidence[0].url: must be https" in result.stderr
+    assert f"{broken}/b.yaml:" in result.stderr and "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_passes_on_the_shipped_catalogue(tmp_path):
+    result = factbot("catalogue", "validate", tmp=tmp_path)
+    assert result.returncode == 0 and "no problems" in result.stdout
+
+
+def test_import_reports_conflicts_and_keeps_chat_edits(tmp_path):
+    catalogue = tmp_path / "catalogue"
+    catalogue.mkdir()
+    for path in FIXTURE_CLAIMS.glob("*.yaml"):
+        (catalogue / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    first = factbot("catalogue", "import", str(catalogue), tmp=tmp_path)
+    assert first.returncode == 0 and "4 added" in first.stdout
+    real = catalogue / "moon-landing-real.yaml"
+    real.write_text(
+        real.read_text(encoding="utf-8").replace("Test fixture summary for the mirror claim.", "Edited in the file."),
+        encoding="utf-8",
+    )
+    second = factbot("catalogue", "sync", str(catalogue), tmp=tmp_path)
+    assert second.returncode == 0 and "1 updated" in second.stdout
+
+
+def test_export_claimreview_and_yaml(tmp_path):
+    out = tmp_path / "reviews.json"
+    result = factbot(
+        "catalogue",
+        "export",
+        "--format",
+        "claimreview",
+        "--base-url",
+        "https://example.org/fc",
+        "--out",
+        str(out),
+        tmp=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    graph = json.loads(out.read_text(encoding="utf-8"))["@graph"]
+    assert len(graph) == 15 and all(r["reviewRating"]["alternateName"] for r in graph)
+    missing = factbot("catalogue", "export", "--format", "claimreview", tmp=tmp_path)
+    assert missing.returncode == 2 and "--base-url" in missing.stderr
+    yaml_out = factbot("catalogue", "export", "--format", "yaml", "--out", str(tmp_path / "y"), tmp=tmp_path)
+    assert yaml_out.returncode == 0 and len(list((tmp_path / "y").glob("*.yaml"))) == 15
+
+
+def test_bad_settings_are_reported_without_a_traceback(tmp_path):
+    result = factbot("check", "x", tmp=tmp_path, env={"MATCHER_REPLY_THRESHOLD": "lots"})
+    assert result.returncode == 2
+    assert "matcher.reply_threshold (env MATCHER_REPLY_THRESHOLD)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    result = factbot("check", "x", env={"DATABASE_URL": "postgresql://nobody:secretpw@127.0.0.1:1/none"})
+    assert result.returncode == 1
+    assert "cannot use the database" in result.stderr and "secretpw" not in result.stderr
+
+
+@pytest.mark.parametrize("entry", [["-m", "bot"], ["-c", "from bot.cli import main; raise SystemExit(main())"]])
+def test_entry_points_show_help(entry):
+    result = subprocess.run(
+        [sys.executable, *entry, "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False
+    )
+    assert result.returncode == 0 and "check" in result.stdout and "console" in result.stdout
