@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.adapters.console import ConsoleAdapter, use_colour
 from bot.app import open_database, open_services, sync_catalogue, thresholds_from
 from bot.catalogue.export import catalogue_yaml, claim_review_document, write_yaml_directory
+from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory
 from bot.catalogue.schema import FieldError
 from bot.core.models import Claim, Decision, MatchResult, Origin
@@ -142,6 +145,17 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lint(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate, then warn about near-duplicates, missing languages, stale reviews, long excerpts, bad links."""
+    directory = args.directory or settings.catalogue.dir
+    languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
+    warnings = lint(load_directory(directory), today=dt.date.today(), languages=languages)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{directory}: {len(warnings)} warning(s)")
+    return 1 if warnings else 0
+
+
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import later changes to claims/ without overwriting claims moderators changed in the database."""
     directory = args.directory or settings.catalogue.dir
@@ -229,11 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_option(console)
     console.set_defaults(handler=cmd_console, is_async=True)
 
-    catalogue = sub.add_parser("catalogue", help="validate, import or export the catalogue")
+    catalogue = sub.add_parser("catalogue", help="validate, lint, import or export the catalogue")
     catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
     validate = catalogue_sub.add_parser("validate", help="check a YAML catalogue and list every problem")
     validate.add_argument("directory", nargs="?", type=Path)
     validate.set_defaults(handler=cmd_validate, is_async=False)
+    lint_parser = catalogue_sub.add_parser("lint", help="warn about near-duplicates, missing languages, stale reviews")
+    lint_parser.add_argument("directory", nargs="?", type=Path)
+    lint_parser.add_argument(
+        "--languages",
+        default=",".join(DEFAULT_LANGUAGES),
+        help="languages every claim should have aliases in (default: en,es,de,fr,ru)",
+    )
+    lint_parser.set_defaults(handler=cmd_lint, is_async=False)
     for name in ("import", "sync"):
         imp = catalogue_sub.add_parser(name, help="import changes from claims/ into the database, keeping chat edits")
         imp.add_argument("directory", nargs="?", type=Path)
@@ -283,6 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except BrokenPipeError:
+        # The reader went away (`factbot match | head`); stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return 1

@@ -133,3 +133,12 @@ def test_excerpts_check_catches_a_paraphrase():
         pytest.skip("dossier not present")
     texts = [ex["text"] for _, ex in _verified_excerpts()]
     assert not any("NATO will never move even one inch to the east" in t for t in texts)
+
+
+def test_shipped_catalogue_passes_lint_without_warnings():
+    import datetime as dt
+
+    from bot.catalogue.lint import lint
+    from bot.catalogue.loader import load_directory
+
+    assert [str(w) for w in lint(load_directory(CLAIMS_DIR), today=dt.date(2026, 11, 27))] == []

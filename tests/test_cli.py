@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,29 @@ def test_entry_points_show_help(entry):
         [sys.executable, *entry, "--help"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False
     )
     assert result.returncode == 0 and "check" in result.stdout and "console" in result.stdout
+
+
+def test_lint_exits_non_zero_on_warnings_and_zero_on_the_shipped_catalogue(tmp_path):
+    clean = factbot("catalogue", "lint", tmp=tmp_path)
+    assert clean.returncode == 0 and "0 warning(s)" in clean.stdout
+    warned = factbot("catalogue", "lint", str(FIXTURE_CLAIMS), tmp=tmp_path)
+    assert warned.returncode == 1 and "warning: " in warned.stdout and "no alias in" in warned.stdout
+
+
+def test_output_closed_early_is_not_an_error(tmp_path):
+    stdin = "".join(json.dumps({"id": i, "text": "the moon landing was staged"}) + "\n" for i in range(5000))
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "match", "--catalogue", str(FIXTURE_CLAIMS)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    def feed():
+        try:
+            proc.stdin.write(stdin.encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert b"Traceback" not in proc.stderr.read()

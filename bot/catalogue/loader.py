@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -45,6 +45,11 @@ class LoadedClaim:
     claim: Claim
     file: str
     line: int | None
+    field_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def line_of(self, path: str) -> int | None:
+        """The line of a field such as `aliases[2]`, or of the claim itself."""
+        return self.field_lines.get(path, self.line)
 
 
 class _LineMap:
@@ -131,7 +136,16 @@ def load_text(text: str, file: str) -> tuple[list[LoadedClaim], list[Problem]]:
         except InvalidClaim as exc:
             problems.extend(_locate(p, prefix, file, lines) for p in exc.problems)
             continue
-        claims.append(LoadedClaim(claim, file, lines.line(prefix) if prefix else 1))
+        own_lines = (
+            {
+                path[len(prefix) :].lstrip("."): line
+                for path, line in lines.lines.items()
+                if path.startswith(prefix) and path != prefix
+            }
+            if prefix
+            else dict(lines.lines)
+        )
+        claims.append(LoadedClaim(claim, file, lines.line(prefix) if prefix else 1, own_lines))
     return claims, problems
 
 
