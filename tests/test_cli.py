@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -193,18 +194,20 @@ def test_lint_exits_non_zero_on_warnings_and_zero_on_the_shipped_catalogue(tmp_p
 
 def test_output_closed_early_is_not_an_error(tmp_path):
     stdin = "".join(json.dumps({"id": i, "text": "the moon landing was staged"}) + "\n" for i in range(5000))
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "match", "--catalogue", str(FIXTURE_CLAIMS)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
-    def feed():
-        try:
-            proc.stdin.write(stdin.encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
+    command = [sys.executable, "-m", "bot", "match", "--catalogue", str(FIXTURE_CLAIMS)]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=PROJECT_ROOT) as proc:
 
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    proc.stdout.readline()
-    proc.stdout.close()
-    assert proc.wait(timeout=60) == 0
-    assert b"Traceback" not in proc.stderr.read()
+        def feed():
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(stdin.encode())
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        assert proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait(timeout=60) == 0
+        writer.join(timeout=10)
+        assert b"Traceback" not in proc.stderr.read()
