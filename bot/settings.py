@@ -7,8 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_ENV = "FACTBOT_CONFIG"
@@ -102,6 +103,29 @@ class ModeratorSettings(Section):
     _split = field_validator("user_ids", "role_ids", mode="before")(_split_list)
 
 
+class DiscordSettings(Section):
+    """Discord: the bot token (secret, environment only), endpoints, and whether to watch channels."""
+
+    model_config = SettingsConfigDict(env_prefix="DISCORD_")
+    token: SecretStr | None = None
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""
+    watch_channels: bool = False
+
+
+class SlackSettings(Section):
+    """Slack: tokens and signing secret (secrets, environment only), mode, endpoints."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_")
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    mode: Literal["socket", "http"] = "socket"
+    api_url: str = "https://slack.com/api/"
+    port: int = Field(3000, ge=1, le=65535)
+    watch_channels: bool = False
+
+
 class LogSettings(Section):
     """Logging: level and format (text for people, json for log collectors)."""
 
@@ -124,6 +148,8 @@ class Settings(BaseModel):
     matcher: MatcherSettings
     policy: PolicySettings
     moderators: ModeratorSettings
+    discord: DiscordSettings
+    slack: SlackSettings
     log: LogSettings
     config_file: Path | None = None
 
@@ -134,8 +160,22 @@ SECTIONS: dict[str, type[Section]] = {
     "matcher": MatcherSettings,
     "policy": PolicySettings,
     "moderators": ModeratorSettings,
+    "discord": DiscordSettings,
+    "slack": SlackSettings,
     "log": LogSettings,
 }
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret in the settings, including a database password, so the log filter can mask them."""
+    found = []
+    for name in SECTIONS:
+        section = getattr(settings, name)
+        found += [v.get_secret_value() for v in vars(section).values() if isinstance(v, SecretStr)]
+    password = make_url(settings.database.resolved_url()).password if "://" in settings.database.url else None
+    if password:
+        found.append(str(password))
+    return [v for v in found if v]
 
 
 class SettingsError(Exception):

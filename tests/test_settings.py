@@ -53,8 +53,13 @@ def test_shipped_config_documents_every_setting_with_its_real_default():
     uncommented = re.sub(r"^# (\w+ = .*)$", r"\1", text, flags=re.MULTILINE)
     documented = tomllib.loads(uncommented)
     defaults = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
+    example_env = (PROJECT_ROOT / "config" / "example.env").read_text()
     for name, cls in SECTIONS.items():
-        fields = set(cls.model_fields)
+        secrets = {f for f, info in cls.model_fields.items() if "SecretStr" in str(info.annotation)}
+        prefix = cls.model_config.get("env_prefix", "")
+        for secret in secrets:
+            assert f"\n{prefix}{secret.upper()}=" in example_env, f"{prefix}{secret.upper()} missing from example.env"
+        fields = set(cls.model_fields) - secrets
         assert set(documented[name]) == fields, f"[{name}] documents {set(documented[name]) ^ fields}"
         for key, value in documented[name].items():
             actual = getattr(getattr(defaults, name), key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 from bot.core.commands import CommandContext, CommandRegistry, error, help_command
@@ -25,6 +26,8 @@ from bot.core.policy import ReplyPolicy
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
+# Slack retries for about five minutes and Discord replays on resume; an hour covers both with room to spare.
+DEDUPE_TTL = dt.timedelta(hours=1)
 # Words that, alone after a mention, mean "check the message I am replying to".
 _FILLER = frozenset(
     "check this that it please pls plz factcheck fact-check fact is true real bot can you verify claim here".split()
@@ -110,6 +113,10 @@ class Dispatcher:
         if self.registry.resolve(text) is not None:
             return await self.run_command(event.actor, event.origin, text)
         return await self.fact_check(event.origin, text)
+
+    async def first_time(self, key: str, ttl: dt.timedelta = DEDUPE_TTL) -> bool:
+        """True the first time `key` is seen within `ttl`: how adapters handle redelivered events exactly once."""
+        return await self.policy.keys.acquire(f"seen:{key}", ttl)
 
     def is_moderator(self, actor: Actor) -> bool:
         """The core's permission check, applied to every moderator-only command."""
