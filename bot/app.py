@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.catalogue.loader import load_claims
-from bot.core.commands import basic_registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
 from bot.core.permissions import ModeratorConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.core.ports import CatalogueSource, KeyStore
+from bot.core.registry import default_registry
+from bot.core.services import Stores
 from bot.matching.matcher import Thresholds
 from bot.settings import MatcherSettings, Settings
+from bot.storage.audit import SqlAuditLog
+from bot.storage.channels import SqlChannelStore
 from bot.storage.claims import SqlClaimStore, SyncReport
 from bot.storage.db import Database, redacted
 from bot.storage.keys import SqlKeyStore
+from bot.storage.replies import SqlReplyLog
+from bot.storage.reports import SqlReportStore
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,7 @@ def thresholds_from(settings: MatcherSettings) -> Thresholds:
 
 @dataclass(slots=True)
 class Services:
-    """The running core: where claims come from, the live catalogue and the dispatcher."""
+    """The running core: where claims come from, the live catalogue, the stores and the dispatcher."""
 
     settings: Settings
     source: CatalogueSource
@@ -47,6 +54,27 @@ class Services:
     dispatcher: Dispatcher
     database: Database | None = None
     store: SqlClaimStore | None = None
+    stores: Stores = field(default_factory=Stores)
+
+    async def prune(self) -> dict[str, int]:
+        """Delete what retention says to forget: expired keys, old handled reports, old replies and feedback."""
+        if self.database is None:
+            return {}
+        retention = self.settings.retention
+        return {
+            "keys": await SqlKeyStore(self.database).prune(),
+            "reports": await SqlReportStore(self.database).prune(dt.timedelta(days=retention.report_days)),
+            "replies": await SqlReplyLog(self.database).prune(dt.timedelta(days=retention.feedback_days)),
+        }
+
+    async def maintain(self, interval: float = 3600.0) -> None:
+        """Prune once an hour until cancelled; long-running adapters run this beside themselves."""
+        while True:
+            try:
+                log.info("pruned expired data", extra=await self.prune())
+            except Exception:
+                log.exception("pruning failed; will try again")
+            await asyncio.sleep(interval)
 
 
 async def open_database(settings: Settings) -> tuple[Database, SqlClaimStore]:
@@ -80,11 +108,19 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
     store: SqlClaimStore | None = None
     source: CatalogueSource
     keys: KeyStore
+    stores = Stores()
     if catalogue_dir is not None:
         source, keys = MemoryCatalogue(load_claims(catalogue_dir)), MemoryKeyStore()
     else:
         database, store = await open_database(settings)
         source, keys = store, SqlKeyStore(database)
+        stores = Stores(
+            editor=store,
+            reports=SqlReportStore(database),
+            replies=SqlReplyLog(database),
+            channels=SqlChannelStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
+            audit=SqlAuditLog(database),
+        )
     try:
         catalogue = LiveCatalogue(
             source, thresholds_from(settings.matcher), check_interval=settings.catalogue.check_interval_seconds
@@ -96,14 +132,15 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
                 watched_channels=settings.policy.watched_channels,
             ),
             keys,
+            channels=stores.channels,
         )
         moderators = ModeratorConfig.build(
             user_ids=settings.moderators.user_ids,
             role_ids=settings.moderators.role_ids,
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
-        dispatcher = Dispatcher(catalogue, policy, basic_registry(), moderators)
-        yield Services(settings, source, keys, catalogue, dispatcher, database, store)
+        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores)
+        yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
     finally:
         if database is not None:
             await database.dispose()

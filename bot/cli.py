@@ -21,10 +21,12 @@ from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory
 from bot.catalogue.schema import FieldError
 from bot.core.models import Claim, Decision, MatchResult, Origin
+from bot.core.parsing import CommandError
 from bot.core.render import Style, render_reply
+from bot.core.stats import chart_of, gather, stats_text
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, secret_values
 from bot.storage.db import DatabaseUnavailable, redacted
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -204,6 +206,20 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the stats for a period and optionally write the chart."""
+    try:
+        async with open_services(settings) as services:
+            figures = await gather(services.stores, args.period)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+    print(stats_text(figures))
+    if args.chart:
+        args.chart.write_bytes(chart_of(figures).data)
+        print(f"chart written to {args.chart}")
+    return 0
+
+
 async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     """Create or migrate the database schema."""
     database, _ = await open_database(settings)
@@ -268,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_option(export)
     export.set_defaults(handler=cmd_export, is_async=True)
 
+    stats = sub.add_parser("stats", help="replies, feedback and reports for a period, with an optional chart")
+    stats.add_argument("--period", default="7d", help="e.g. 24h, 7d, 30d or all (default 7d)")
+    stats.add_argument("--chart", type=Path, help="write a PNG bar chart here")
+    stats.set_defaults(handler=cmd_stats, is_async=True)
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="create or migrate the schema")
@@ -283,7 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"factbot: bad settings:\n{exc}", file=sys.stderr)
         return 2
-    configure_logging("INFO" if args.verbose else "WARNING", settings.log.format)
+    if getattr(args, "log_level_from_settings", False):
+        level = "DEBUG" if args.verbose else settings.log.level
+    else:
+        level = "INFO" if args.verbose else "WARNING"
+    configure_logging(level, settings.log.format, secrets=secret_values(settings))
     handler: Callable[..., Any] = args.handler
     try:
         return _run(handler(settings, args)) if args.is_async else int(handler(settings, args))

@@ -6,8 +6,9 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -88,8 +89,17 @@ class PolicySettings(Section):
     watched_channels: CommaList = ["console:general"]
     min_length: int = Field(20, ge=1, le=10_000)
     cooldown_minutes: float = Field(60.0, ge=0.0, le=60 * 24 * 30)
+    channel_refresh_seconds: float = Field(5.0, ge=0.0, le=3600.0)
 
     _split = field_validator("watched_channels", mode="before")(_split_list)
+
+
+class RetentionSettings(Section):
+    """How long factbot keeps what people sent it: reports (their text), and replies with their feedback."""
+
+    model_config = SettingsConfigDict(env_prefix="RETENTION_")
+    report_days: int = Field(365, ge=1, le=3650)
+    feedback_days: int = Field(365, ge=1, le=3650)
 
 
 class ModeratorSettings(Section):
@@ -109,21 +119,44 @@ class DiscordSettings(Section):
     model_config = SettingsConfigDict(env_prefix="DISCORD_")
     token: SecretStr | None = None
     api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = ""
+    gateway_url: str = "wss://gateway.discord.gg/"
     watch_channels: bool = False
+    max_ratelimit_timeout_seconds: float = Field(30.0, ge=1.0, le=3600.0)
+    shutdown_grace_seconds: float = Field(10.0, ge=0.0, le=300.0)
+
+    @field_validator("api_base_url", "gateway_url")
+    @classmethod
+    def _endpoint(cls, value: str, info: ValidationInfo) -> str:
+        schemes = ("https", "http") if info.field_name == "api_base_url" else ("wss", "ws")
+        url = urlsplit(value)
+        if url.scheme not in schemes or not url.hostname or url.username or url.password or url.query or url.fragment:
+            raise ValueError(f"must be a {' or '.join(schemes)} URL with a host and no credentials, query or fragment")
+        return value.rstrip("/") if info.field_name == "api_base_url" else value
 
 
 class SlackSettings(Section):
-    """Slack: tokens and signing secret (secrets, environment only), mode, endpoints."""
+    """Slack: tokens and secrets (environment only), Socket Mode or HTTP mode, endpoints, OAuth for many workspaces."""
 
     model_config = SettingsConfigDict(env_prefix="SLACK_")
     bot_token: SecretStr | None = None
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
+    client_secret: SecretStr | None = None
     mode: Literal["socket", "http"] = "socket"
     api_url: str = "https://slack.com/api/"
-    port: int = Field(3000, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    port: int = Field(3000, ge=1, le=65535, validate_default=True)
+    client_id: str = ""
+    redirect_uri: str = ""
     watch_channels: bool = False
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _platform_port(cls, value: Any) -> Any:
+        # Hosts such as Heroku tell a web process its port in PORT; SLACK_PORT, when set, still wins.
+        if not any(name.upper() == "SLACK_PORT" for name in os.environ) and os.environ.get("PORT"):
+            return os.environ["PORT"]
+        return value
 
 
 class LogSettings(Section):
@@ -148,6 +181,7 @@ class Settings(BaseModel):
     matcher: MatcherSettings
     policy: PolicySettings
     moderators: ModeratorSettings
+    retention: RetentionSettings
     discord: DiscordSettings
     slack: SlackSettings
     log: LogSettings
@@ -160,6 +194,7 @@ SECTIONS: dict[str, type[Section]] = {
     "matcher": MatcherSettings,
     "policy": PolicySettings,
     "moderators": ModeratorSettings,
+    "retention": RetentionSettings,
     "discord": DiscordSettings,
     "slack": SlackSettings,
     "log": LogSettings,

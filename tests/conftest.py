@@ -123,3 +123,26 @@ def dispatcher(fixture_claims, clock, policy_config) -> Dispatcher:
 @pytest.fixture
 def fake(dispatcher) -> FakeAdapter:
     return FakeAdapter(dispatcher)
+
+
+@pytest.fixture
+async def services(database_url, monkeypatch, clock):
+    """The whole core on a real database (SQLite and PostgreSQL), seeded from the fixture catalogue."""
+    from bot.app import open_services
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CATALOGUE_DIR", str(FIXTURE_CLAIMS))
+    monkeypatch.setenv("CATALOGUE_CHECK_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv("POLICY_WATCHED_CHANNELS", "fake:c1")
+    monkeypatch.setenv("POLICY_MIN_LENGTH", "15")
+    monkeypatch.setenv("POLICY_CHANNEL_REFRESH_SECONDS", "0")
+    monkeypatch.setenv("MODERATORS_ROLE_IDS", "fake:mods")
+    async with open_services(load_settings(PROJECT_ROOT / "config" / "factbot.toml")) as built:
+        yield built
+
+
+@pytest.fixture
+def db_fake(services) -> FakeAdapter:
+    """A fake adapter on the database-backed core."""
+    return FakeAdapter(services.dispatcher)

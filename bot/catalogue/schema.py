@@ -198,6 +198,16 @@ def check_url(value: object) -> str:
     return text
 
 
+def check_title(value: object) -> str:
+    """Validate a document title."""
+    return _text(value, limit=MAX_TITLE)
+
+
+def check_source(value: object) -> str:
+    """Validate a source (archive, collection, publisher)."""
+    return _text(value, limit=MAX_SOURCE)
+
+
 def check_excerpt(value: object) -> str:
     """Excerpts are verbatim quotes with a length limit so replies stay readable."""
     return _text(value, limit=MAX_EXCERPT, multiline=True)
@@ -208,6 +218,16 @@ def check_tag(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return _text(value, limit=MAX_TAG).lower()
+
+
+EVIDENCE_CHECKS: dict[str, Callable[[object], Any]] = {
+    "title": check_title,
+    "date": check_date,
+    "source": check_source,
+    "url": check_url,
+    "excerpt": check_excerpt,
+    "stance": check_stance,
+}
 
 
 @dataclass(slots=True)
@@ -259,14 +279,7 @@ def _evidence(value: object, path: str, out: _Collector) -> Evidence | None:
         out.problems.append(FieldProblem(path, f"must be a mapping with {', '.join(EVIDENCE_FIELDS)}"))
         return None
     _unknown_fields(value, EVIDENCE_FIELDS, f"{path}.", out)
-    checks: dict[str, Callable[[object], Any]] = {
-        "title": lambda v: _text(v, limit=MAX_TITLE),
-        "date": check_date,
-        "source": lambda v: _text(v, limit=MAX_SOURCE),
-        "url": check_url,
-        "excerpt": check_excerpt,
-        "stance": check_stance,
-    }
+    checks = EVIDENCE_CHECKS
     parsed: dict[str, Any] = {}
     for name, check in checks.items():
         if name not in value:

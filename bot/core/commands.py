@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.catalogue.schema import ID_PATTERN
-from bot.core.factcheck import fact_check_reply
+from bot.core.factcheck import answer
+from bot.core.forms import FormSpec
 from bot.core.live import LiveCatalogue, Snapshot
-from bot.core.models import Actor, Claim, Origin, Reply, ReplyAction, ReplyKind
+from bot.core.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
+from bot.core.policy import ReplyPolicy
+from bot.core.services import Stores
 
 MAX_COMMAND_CHARS = 20_000
 MAX_SEARCH_RESULTS = 5
@@ -26,9 +29,12 @@ class CommandContext:
     snapshot: Snapshot
     catalogue: LiveCatalogue
     registry: CommandRegistry
+    stores: Stores = field(default_factory=Stores)
+    policy: ReplyPolicy | None = None
 
 
 Handler = Callable[[CommandContext, str], Awaitable[list[Reply]]]
+FormHandler = Callable[[CommandContext, Mapping[str, str]], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,8 @@ class CommandSpec:
     moderator_only: bool = False
     aliases: tuple[str, ...] = ()
     accepts: Callable[[str], bool] | None = None  # checked only when invoked by an alias
+    form: FormSpec | None = None
+    form_handler: FormHandler | None = None
 
 
 def info(text: str) -> Reply:
@@ -133,15 +141,15 @@ async def factcheck(ctx: CommandContext, args: str) -> list[Reply]:
     text = args.strip()
     if not text:
         return [error("Give me the text to check, e.g. `factcheck NATO promised not to expand`.")]
-    result = await asyncio.to_thread(ctx.snapshot.matcher.match, text[:MAX_COMMAND_CHARS])
-    return [fact_check_reply(ctx.snapshot, result, origin=ctx.origin, unprompted=False)]
+    return [await answer(ctx.snapshot, text[:MAX_COMMAND_CHARS], origin=ctx.origin, log=ctx.stores.replies)]
 
 
-def claim_reply(claim: Claim) -> Reply:
-    """A claim shown on request, with all its evidence."""
+def claim_reply(stored: StoredClaim) -> Reply:
+    """A claim shown on request, with all its evidence and the version an edit must name."""
+    claim = stored.claim
     return Reply(
         kind=ReplyKind.CLAIM,
-        text=f"Claim `{claim.id}`: {claim.verdict.label}",
+        text=f"Claim `{claim.id}` (v{stored.version}): {claim.verdict.label}",
         claim=claim,
         actions=(ReplyAction.SHOW_ALL_EVIDENCE,),
     )
@@ -155,7 +163,7 @@ async def claim_show(ctx: CommandContext, args: str) -> list[Reply]:
     stored = ctx.snapshot.claims.get(claim_id)
     if stored is None:
         return [unknown_claim(ctx.snapshot, claim_id)]
-    return [claim_reply(stored.claim)]
+    return [claim_reply(stored)]
 
 
 async def claim_search(ctx: CommandContext, args: str) -> list[Reply]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
-from bot.core.commands import CommandContext, CommandRegistry, error, help_command
-from bot.core.factcheck import fact_check_reply
+from bot.catalogue.schema import InvalidClaim
+from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, error, help_command, unknown_claim
+from bot.core.errors import EditRefused, UnknownClaim
+from bot.core.factcheck import answer, fact_check_reply, recorded
+from bot.core.forms import FormSpec
 from bot.core.live import LiveCatalogue
 from bot.core.models import (
     Actor,
@@ -19,13 +23,17 @@ from bot.core.models import (
     MessageEvent,
     Origin,
     Reply,
+    ReplyAction,
 )
+from bot.core.parsing import CommandError
 from bot.core.permissions import ModeratorConfig, is_moderator
 from bot.core.policy import ReplyPolicy
+from bot.core.services import Stores
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 20_000
+MAX_FORM_FIELD_CHARS = 5_000
 # Slack retries for about five minutes and Discord replays on resume; an hour covers both with room to spare.
 DEDUPE_TTL = dt.timedelta(hours=1)
 # Words that, alone after a mention, mean "check the message I am replying to".
@@ -48,11 +56,13 @@ class Dispatcher:
         policy: ReplyPolicy,
         registry: CommandRegistry,
         moderators: ModeratorConfig | None = None,
+        stores: Stores | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.policy = policy
         self.registry = registry
         self.moderators = moderators or ModeratorConfig()
+        self.stores = stores or Stores()
 
     async def handle(self, event: Event) -> list[Reply]:
         """Answer one event; failures are logged and answered, except in unprompted mode where silence is right."""
@@ -84,11 +94,10 @@ class Dispatcher:
         if not text:
             return [error("There is no text to check in that message.")]
         snapshot = await self.catalogue.current()
-        result = await asyncio.to_thread(snapshot.matcher.match, text)
-        return [fact_check_reply(snapshot, result, origin=origin, unprompted=False)]
+        return [await answer(snapshot, text, origin=origin, log=self.stores.replies)]
 
     async def _unprompted(self, event: MessageEvent) -> list[Reply]:
-        if not self.policy.may_consider(event.actor, event.origin, event.text):
+        if not await self.policy.may_consider(event.actor, event.origin, event.text):
             return []
         snapshot = await self.catalogue.current()
         result = await asyncio.to_thread(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
@@ -100,16 +109,15 @@ class Dispatcher:
                 "cooldown: not repeating a claim", extra={"claim_id": best.claim_id, "channel": event.origin.channel_id}
             )
             return []
-        return [fact_check_reply(snapshot, result, origin=event.origin, unprompted=True)]
+        reply = fact_check_reply(snapshot, result, origin=event.origin, unprompted=True)
+        return [await recorded(reply, result, origin=event.origin, log=self.stores.replies)]
 
     async def _mention(self, event: MentionEvent) -> list[Reply]:
         text = event.text.strip()
         if _is_filler(text):
             if event.referenced_text and event.referenced_text.strip():
                 return await self.fact_check(event.origin, event.referenced_text)
-            snapshot = await self.catalogue.current()
-            ctx = CommandContext(event.actor, event.origin, snapshot, self.catalogue, self.registry)
-            return await help_command(ctx, "")
+            return await help_command(await self._context(event.actor, event.origin), "")
         if self.registry.resolve(text) is not None:
             return await self.run_command(event.actor, event.origin, text)
         return await self.fact_check(event.origin, text)
@@ -119,11 +127,42 @@ class Dispatcher:
         return await self.policy.keys.acquire(f"seen:{key}", ttl)
 
     def is_moderator(self, actor: Actor) -> bool:
-        """The core's permission check, applied to every moderator-only command."""
+        """The core's permission check, applied to every moderator-only command and form."""
         return is_moderator(actor, self.moderators)
 
+    def forms(self) -> dict[str, FormSpec]:
+        """Every form adapters can show as a modal, by command name."""
+        return {spec.name: spec.form for spec in self.registry.specs() if spec.form is not None}
+
+    async def _context(self, actor: Actor, origin: Origin) -> CommandContext:
+        snapshot = await self.catalogue.current()
+        return CommandContext(actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy)
+
+    async def _permitted(self, spec: CommandSpec, actor: Actor, how: str) -> bool:
+        if not spec.moderator_only or self.is_moderator(actor):
+            return True
+        log.warning(
+            "refused moderator command", extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform}
+        )
+        if self.stores.audit is not None:
+            await self.stores.audit.record(actor, spec.name, how, "refused", {"reason": "not a moderator"})
+        return False
+
+    async def _run(
+        self, actor: Actor, origin: Origin, call: Callable[[CommandContext], Awaitable[list[Reply]]]
+    ) -> list[Reply]:
+        ctx = await self._context(actor, origin)
+        try:
+            return await call(ctx)
+        except UnknownClaim as exc:
+            return [unknown_claim(ctx.snapshot, exc.claim_id)]
+        except (EditRefused, CommandError) as exc:
+            return [error(str(exc))]
+        except InvalidClaim as exc:
+            return [error(f"Not saved: {exc}.")]
+
     async def run_command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
-        """Parse a command line with the shared grammar and run it."""
+        """Parse a command line with the shared grammar, check permission, run it."""
         line = line.strip()[:MAX_TEXT_CHARS]
         resolved = self.registry.resolve(line)
         if resolved is None:
@@ -131,11 +170,21 @@ class Dispatcher:
             hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else " Try `help`."
             return [error(f"Unknown command `{' '.join(line.split()[:2])[:60]}`.{hint}")]
         spec, args = resolved
-        if spec.moderator_only and not self.is_moderator(actor):
-            log.warning(
-                "refused moderator command",
-                extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform},
-            )
+        if not await self._permitted(spec, actor, "command"):
             return [error(f"`{spec.name}` is for moderators only.")]
-        snapshot = await self.catalogue.current()
-        return await spec.handler(CommandContext(actor, origin, snapshot, self.catalogue, self.registry), args)
+        return await self._run(actor, origin, lambda ctx: spec.handler(ctx, args))
+
+    async def submit_form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
+        """A submitted modal: the same permission check and validation as the typed command."""
+        spec = next((s for s in self.registry.specs() if s.name == form and s.form_handler is not None), None)
+        if spec is None or spec.form_handler is None:
+            return [error(f"Unknown form `{form[:60]}`.")]
+        if not await self._permitted(spec, actor, "form"):
+            return [error(f"`{spec.name}` is for moderators only.")]
+        bounded = {str(k)[:40]: str(v)[:MAX_FORM_FIELD_CHARS] for k, v in list(fields.items())[:20]}
+        handler = spec.form_handler
+        return await self._run(actor, origin, lambda ctx: handler(ctx, bounded))
+
+    async def feedback(self, actor: Actor, origin: Origin, reply_id: str, action: ReplyAction) -> list[Reply]:
+        """A feedback button (helpful / not helpful / wrong claim) on one of the bot's replies."""
+        return await self.run_command(actor, origin, f"feedback {reply_id} {action.value}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 from bot.core.live import Snapshot
 from bot.core.models import (
     FEEDBACK_ACTIONS,
@@ -14,10 +17,13 @@ from bot.core.models import (
     ReplyAction,
     ReplyKind,
 )
+from bot.core.ports import ReplyLog
 
 # Candidates below this score are noise, not "close": they are not shown even when nothing matched.
 CLOSE_CANDIDATE_FLOOR = 0.15
 MAX_CLOSE_CANDIDATES = 3
+# How much of the checked text a no-match reply carries, so a "report" button can send it to the moderators.
+MAX_QUERY_CHARS = 1000
 
 
 def _claims_for(snapshot: Snapshot, candidates: tuple[Candidate, ...], floor: float) -> tuple[tuple[Claim, float], ...]:
@@ -29,12 +35,14 @@ def _claims_for(snapshot: Snapshot, candidates: tuple[Candidate, ...], floor: fl
     return tuple(shown[:MAX_CLOSE_CANDIDATES])
 
 
-def fact_check_reply(snapshot: Snapshot, result: MatchResult, *, origin: Origin, unprompted: bool) -> Reply:
+def fact_check_reply(
+    snapshot: Snapshot, result: MatchResult, *, origin: Origin, unprompted: bool, query: str = ""
+) -> Reply:
     """The answer to a fact-check request; unprompted replies are only built for `reply` decisions."""
     best = result.best
     accepted = result.decision is Decision.REPLY or (not unprompted and result.decision is Decision.SUGGEST)
     if best is None or not accepted or best.claim_id not in snapshot.claims:
-        return no_match_reply(snapshot, result)
+        return no_match_reply(snapshot, result, query)
     claim = snapshot.claims[best.claim_id].claim
     others = tuple(c for c in result.candidates[1:] if c.score >= snapshot.matcher.thresholds.suggest)
     return Reply(
@@ -49,8 +57,36 @@ def fact_check_reply(snapshot: Snapshot, result: MatchResult, *, origin: Origin,
     )
 
 
-def no_match_reply(snapshot: Snapshot, result: MatchResult) -> Reply:
+def no_match_reply(snapshot: Snapshot, result: MatchResult, query: str = "") -> Reply:
     """Say plainly that nothing matched, show what came close, and offer to report the message."""
     close = _claims_for(snapshot, result.candidates, CLOSE_CANDIDATE_FLOOR)
     text = "No known claim matched." + (" These came closest:" if close else "")
-    return Reply(kind=ReplyKind.NO_MATCH, text=text, candidates=close, actions=(ReplyAction.REPORT,))
+    return Reply(
+        kind=ReplyKind.NO_MATCH,
+        text=text,
+        candidates=close,
+        actions=(ReplyAction.REPORT,),
+        query=query[:MAX_QUERY_CHARS] or None,
+    )
+
+
+async def recorded(reply: Reply, result: MatchResult, *, origin: Origin, log: ReplyLog | None) -> Reply:
+    """Remember which claim a reply showed and why, so feedback can refer to it; no message text is kept."""
+    if log is None:
+        return reply
+    reply_id = await log.record(
+        origin=origin,
+        kind=reply.kind,
+        result=result,
+        shown_claim=reply.claim.id if reply.claim else None,
+        unprompted=reply.unprompted,
+    )
+    return dataclasses.replace(reply, reply_id=reply_id)
+
+
+async def answer(snapshot: Snapshot, text: str, *, origin: Origin, log: ReplyLog | None) -> Reply:
+    """An explicit fact-check: match in a worker thread, build the reply, record it."""
+    result = await asyncio.to_thread(snapshot.matcher.match, text)
+    return await recorded(
+        fact_check_reply(snapshot, result, origin=origin, unprompted=False, query=text), result, origin=origin, log=log
+    )

@@ -221,6 +221,100 @@ class MatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to show with a reply (the stats chart), where the platform can show one."""
+
+    filename: str
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One change to a claim: who, when, what, and the whole claim before and after."""
+
+    id: int
+    claim_id: str
+    version: int
+    action: str
+    before: Claim | None
+    after: Claim
+    actor: str
+    created_at: dt.datetime
+    note: str | None = None
+
+
+class ReportState(StrEnum):
+    """Where a report is in the moderators' queue."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A message someone thought should have been fact-checked, waiting for the moderators."""
+
+    id: int
+    created_at: dt.datetime
+    origin: Origin
+    reporter: str
+    text: str
+    reason: str | None
+    state: ReportState
+    handled_by: str | None = None
+    handled_at: dt.datetime | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """A channel's moderator-set switches; None means "as configured"."""
+
+    watched: bool | None = None
+    muted_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCount:
+    """How often one claim was answered in a period."""
+
+    claim_id: str
+    unprompted: int
+    explicit: int
+    wrong_claim: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every reply that showed the claim."""
+        return self.unprompted + self.explicit
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What the bot did in a period, and what people thought of it."""
+
+    since: dt.datetime | None
+    until: dt.datetime
+    claims: tuple[ClaimCount, ...]
+    suggestions: int
+    unmatched: int
+    reports: int
+    feedback: dict[str, int]
+
+    @property
+    def replies(self) -> int:
+        """Every fact-check reply in the period."""
+        return sum(c.total for c in self.claims)
+
+    def most_wrong(self, limit: int = 5) -> list[ClaimCount]:
+        """The claims most often marked as the wrong claim."""
+        marked = [c for c in self.claims if c.wrong_claim]
+        return sorted(marked, key=lambda c: (-c.wrong_claim, c.claim_id))[:limit]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A platform-neutral answer; adapters render it as an embed, Block Kit or text."""
 
@@ -234,3 +328,5 @@ class Reply:
     unprompted: bool = False
     reply_to: str | None = None
     reply_id: str | None = None
+    query: str | None = None
+    attachment: Attachment | None = None

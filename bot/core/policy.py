@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.core.models import Actor, Origin
-from bot.core.ports import KeyStore
+from bot.core.models import Actor, ChannelState, Origin
+from bot.core.ports import ChannelSwitches, KeyStore
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def channel_ref(origin: Origin) -> str:
@@ -32,29 +36,48 @@ class PolicyConfig:
 class ReplyPolicy:
     """Gates unprompted replies; explicit requests (mentions, commands, actions) only skip bots and itself."""
 
-    def __init__(self, config: PolicyConfig, keys: KeyStore) -> None:
+    def __init__(
+        self,
+        config: PolicyConfig,
+        keys: KeyStore,
+        channels: ChannelSwitches | None = None,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
         self.config = config
         self.keys = keys
+        self.channels = channels
+        self.clock = clock
 
     @staticmethod
     def ignores(actor: Actor) -> bool:
         """Bots (including webhooks) and the bot itself never get an answer, to rule out loops."""
         return actor.is_bot or actor.is_self
 
-    def is_watched(self, origin: Origin) -> bool:
-        """Watched channels are the only places the bot speaks without being asked."""
+    def is_configured_watched(self, origin: Origin) -> bool:
+        """Whether the settings name this channel as watched."""
         watched = self.config.watched_channels
         exact = f"{origin.platform}:{origin.workspace_id}:{origin.channel_id}"
         return channel_ref(origin) in watched or exact in watched or f"{origin.platform}:*" in watched
 
-    def may_consider(self, actor: Actor, origin: Origin, text: str) -> bool:
+    async def channel_state(self, origin: Origin) -> ChannelState:
+        """Moderator switches for the channel (none when there is no database)."""
+        return await self.channels.state(origin) if self.channels else ChannelState()
+
+    async def is_watched(self, origin: Origin) -> bool:
+        """Watched channels are the only places the bot speaks without being asked; `watch on|off` overrides."""
+        state = await self.channel_state(origin)
+        return state.watched if state.watched is not None else self.is_configured_watched(origin)
+
+    async def muted_until(self, origin: Origin) -> dt.datetime | None:
+        """When a moderator's mute of the channel ends, if it is muted now."""
+        state = await self.channel_state(origin)
+        return state.muted_until if state.muted_until and state.muted_until > self.clock() else None
+
+    async def may_consider(self, actor: Actor, origin: Origin, text: str) -> bool:
         """Whether an unaddressed message is worth matching at all."""
-        return (
-            not self.ignores(actor)
-            and not origin.is_direct
-            and self.is_watched(origin)
-            and len(text.strip()) >= self.config.min_length
-        )
+        if self.ignores(actor) or origin.is_direct or len(text.strip()) < self.config.min_length:
+            return False
+        return await self.is_watched(origin) and await self.muted_until(origin) is None
 
     async def take_cooldown(self, origin: Origin, claim_id: str) -> bool:
         """Claim the right to answer `claim_id` in this channel; False if it was answered within the cooldown."""

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from bot.core.models import Reply, StoredClaim
+from bot.core.models import (
+    Actor,
+    ChannelState,
+    Claim,
+    MatchResult,
+    Origin,
+    Reply,
+    ReplyAction,
+    ReplyKind,
+    Report,
+    ReportState,
+    Revision,
+    Stats,
+    StoredClaim,
+)
 
 
 class CatalogueSource(Protocol):
@@ -39,4 +54,113 @@ class PlatformAdapter(Protocol):
 
     async def send(self, channel_id: str, reply: Reply, *, thread_id: str | None = None) -> None:
         """Render and post a reply."""
+        ...
+
+
+class CatalogueEditor(Protocol):
+    """Moderators' changes to the catalogue: versioned, with a revision and an audit row per change."""
+
+    async def get(self, claim_id: str) -> StoredClaim | None:
+        """One claim by id."""
+        ...
+
+    async def add(self, claim: Claim, *, actor: Actor, action: str = "add", note: str | None = None) -> StoredClaim:
+        """Create a claim with a new id."""
+        ...
+
+    async def update(
+        self,
+        claim_id: str,
+        change: Callable[[Claim], Claim],
+        *,
+        actor: Actor,
+        action: str,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> StoredClaim:
+        """Change a claim atomically, refusing a stale expected_version."""
+        ...
+
+    async def history(self, claim_id: str, limit: int = 20) -> list[Revision]:
+        """Newest revisions first."""
+        ...
+
+    async def undo(self, revision_id: int, *, actor: Actor) -> StoredClaim:
+        """Restore the state before a revision, as a new revision."""
+        ...
+
+
+class ReportQueue(Protocol):
+    """The moderators' queue of reported messages."""
+
+    async def add(self, *, actor: Actor, origin: Origin, text: str, reason: str | None) -> Report:
+        """Queue a report."""
+        ...
+
+    async def get(self, report_id: int) -> Report | None:
+        """One report."""
+        ...
+
+    async def list(self, *, include_handled: bool = False, limit: int = 20) -> list[Report]:
+        """Open reports (or all)."""
+        ...
+
+    async def close(self, report_id: int, state: ReportState, *, actor: Actor, resolution: str | None) -> Report | None:
+        """Resolve or dismiss an open report."""
+        ...
+
+    async def count_since(self, since: dt.datetime | None) -> int:
+        """Reports filed since a time."""
+        ...
+
+
+class ReplyLog(Protocol):
+    """Which claim each reply showed and why, and the feedback on it."""
+
+    async def record(
+        self, *, origin: Origin, kind: ReplyKind, result: MatchResult, shown_claim: str | None, unprompted: bool
+    ) -> str:
+        """Remember a reply; returns its id."""
+        ...
+
+    async def claim_of(self, reply_id: str) -> tuple[bool, str | None]:
+        """Whether a reply is known, and its claim."""
+        ...
+
+    async def add_feedback(self, reply_id: str, actor: Actor, action: ReplyAction) -> None:
+        """Record one person's feedback on a reply."""
+        ...
+
+    async def stats(self, since: dt.datetime | None, report_count: int) -> Stats:
+        """Counts for a period."""
+        ...
+
+
+class ChannelSwitches(Protocol):
+    """Moderator-set watch and mute switches per channel."""
+
+    async def state(self, origin: Origin) -> ChannelState:
+        """The channel's switches."""
+        ...
+
+    async def set(
+        self,
+        origin: Origin,
+        *,
+        actor: Actor,
+        watched: bool | None = None,
+        muted_until: dt.datetime | None = None,
+        clear_mute: bool = False,
+    ) -> ChannelState:
+        """Change the channel's switches."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Audit rows for events that change nothing else, such as refusals."""
+
+    async def record(
+        self, actor: Actor, action: str, target: str, outcome: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Write one audit row."""
         ...

@@ -101,6 +101,7 @@ def render_reply(reply: Reply, style: Style | None = None) -> str:
                 )
             )
     elif reply.kind is ReplyKind.CLAIM and reply.claim:
+        lines.append(style.paint(reply.text, "2"))
         lines += render_claim(reply.claim, style, all_evidence=True)
     else:
         lines.append(style.paint(reply.text, "31") if reply.kind is ReplyKind.ERROR else reply.text)

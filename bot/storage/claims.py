@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -13,29 +14,20 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.catalogue.schema import claim_to_dict, parse_claim
-from bot.core.models import Actor, Claim, StoredClaim
+from bot.core.errors import ClaimExists, NothingChanged, NotLatestRevision, StaleVersion, UnknownClaim, UnknownRevision
+from bot.core.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
+from bot.storage.audit import write_audit
 from bot.storage.db import Database
 from bot.storage.tables import catalogue_meta, claim_revisions, claims
+from bot.storage.time import Clock, as_utc, utc_now
 
 SYNC_ACTOR = Actor(platform="system", user_id="catalogue-sync", display_name="catalogue sync")
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    """The current time, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 def content_hash(data: dict[str, Any]) -> str:
     """A stable fingerprint of a claim's content, to tell who changed what since the last import."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything factbot stores is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def actor_label(actor: Actor) -> str:
@@ -146,7 +138,7 @@ class SqlClaimStore:
         report = SyncReport()
         now = self.clock()
         label = actor_label(actor)
-        async with self.database.engine.begin() as connection:
+        async with self.database.transaction() as connection:
             rows = {row.id: row for row in (await connection.execute(select(claims))).all()}
             for claim in file_claims:
                 data = claim_to_dict(claim)
@@ -211,6 +203,189 @@ class SqlClaimStore:
                     report.conflicts.append(self._stored(row))
             file_ids = {c.id for c in file_claims}
             report.only_in_database = sorted(i for i in rows if i not in file_ids)
+            for claim_id in report.added + report.updated:
+                await write_audit(
+                    connection,
+                    actor=actor,
+                    action="catalogue import",
+                    target=claim_id,
+                    outcome="ok",
+                    now=now,
+                    detail={"added": claim_id in report.added},
+                )
             if report.changed:
                 await self._bump_catalogue(connection)
         return report
+
+    async def _locked_row(self, connection: AsyncConnection, claim_id: str) -> Any:
+        query = select(claims).where(claims.c.id == claim_id)
+        if not self.database.is_sqlite:
+            # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL needs the row locked.
+            query = query.with_for_update()
+        return (await connection.execute(query)).first()
+
+    async def add(self, claim: Claim, *, actor: Actor, action: str = "add", note: str | None = None) -> StoredClaim:
+        """Create a claim from chat; the id must be new."""
+        data = claim_to_dict(parse_claim(claim_to_dict(claim)))
+        now = self.clock()
+        async with self.database.transaction() as connection:
+            if await self._locked_row(connection, claim.id) is not None:
+                raise ClaimExists(claim.id)
+            await connection.execute(
+                insert(claims).values(
+                    id=claim.id,
+                    data=data,
+                    status=claim.status.value,
+                    version=1,
+                    content_hash=content_hash(data),
+                    file_hash=None,
+                    updated_at=now,
+                    updated_by=actor_label(actor),
+                )
+            )
+            await self._write_revision(
+                connection,
+                claim_id=claim.id,
+                version=1,
+                action=action,
+                before=None,
+                after=data,
+                actor=actor,
+                now=now,
+                note=note,
+            )
+            await write_audit(
+                connection,
+                actor=actor,
+                action=f"claim {action}",
+                target=claim.id,
+                outcome="ok",
+                now=now,
+                detail={"version": 1, "note": note},
+            )
+            await self._bump_catalogue(connection)
+            row = await self._locked_row(connection, claim.id)
+        return self._stored(row)
+
+    async def update(
+        self,
+        claim_id: str,
+        change: Callable[[Claim], Claim],
+        *,
+        actor: Actor,
+        action: str,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> StoredClaim:
+        """Apply `change` to the current claim in one transaction: version check, revision, audit, or nothing."""
+        now = self.clock()
+        async with self.database.transaction() as connection:
+            row = await self._locked_row(connection, claim_id)
+            if row is None:
+                raise UnknownClaim(claim_id)
+            if expected_version is not None and row.version != expected_version:
+                raise StaleVersion(self._stored(row), expected_version)
+            before = dict(row.data)
+            after = claim_to_dict(parse_claim(claim_to_dict(change(parse_claim(before)))))
+            if after["id"] != claim_id:
+                raise ValueError("an edit cannot change a claim's id")
+            if after == before:
+                raise NothingChanged(claim_id)
+            version = row.version + 1
+            result = await connection.execute(
+                update(claims)
+                .where(claims.c.id == claim_id, claims.c.version == row.version)
+                .values(
+                    data=after,
+                    status=after["status"],
+                    version=version,
+                    content_hash=content_hash(after),
+                    updated_at=now,
+                    updated_by=actor_label(actor),
+                )
+            )
+            if result.rowcount != 1:
+                raise StaleVersion(self._stored(row), row.version)
+            await self._write_revision(
+                connection,
+                claim_id=claim_id,
+                version=version,
+                action=action,
+                before=before,
+                after=after,
+                actor=actor,
+                now=now,
+                note=note,
+            )
+            await write_audit(
+                connection,
+                actor=actor,
+                action=f"claim {action}",
+                target=claim_id,
+                outcome="ok",
+                now=now,
+                detail={"version": version, "note": note},
+            )
+            await self._bump_catalogue(connection)
+            row = await self._locked_row(connection, claim_id)
+        return self._stored(row)
+
+    @staticmethod
+    def _revision(row: Any) -> Revision:
+        return Revision(
+            id=row.id,
+            claim_id=row.claim_id,
+            version=row.version,
+            action=row.action,
+            before=parse_claim(dict(row.before)) if row.before is not None else None,
+            after=parse_claim(dict(row.after)),
+            actor=f"{row.actor_name} ({row.actor_platform}:{row.actor_id})",
+            created_at=as_utc(row.created_at),
+            note=row.note,
+        )
+
+    async def history(self, claim_id: str, limit: int = 20) -> list[Revision]:
+        """The newest revisions of a claim, newest first."""
+        async with self.database.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(claim_revisions)
+                    .where(claim_revisions.c.claim_id == claim_id)
+                    .order_by(claim_revisions.c.version.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [self._revision(row) for row in rows]
+
+    async def revision(self, revision_id: int) -> Revision | None:
+        """One revision by its number."""
+        async with self.database.engine.connect() as connection:
+            row = (await connection.execute(select(claim_revisions).where(claim_revisions.c.id == revision_id))).first()
+        return self._revision(row) if row else None
+
+    async def undo(self, revision_id: int, *, actor: Actor) -> StoredClaim:
+        """Restore the state before a revision exactly, as a new revision; only the latest change can be undone."""
+        target = await self.revision(revision_id)
+        if target is None:
+            raise UnknownRevision(revision_id)
+        current = await self.get(target.claim_id)
+        if current is None:
+            raise UnknownClaim(target.claim_id)
+        if current.version != target.version:
+            raise NotLatestRevision(revision_id, current)
+        previous = target.before
+
+        def restore(claim: Claim) -> Claim:
+            # Undoing a claim's creation retires it: chat never deletes, so history stays whole.
+            if previous is None:
+                return dataclasses.replace(claim, status=ClaimStatus.RETIRED)
+            return previous
+
+        return await self.update(
+            target.claim_id,
+            restore,
+            actor=actor,
+            action="undo",
+            expected_version=target.version,
+            note=f"undo of revision #{revision_id}",
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +13,14 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every factbot process sharing a PostgreSQL database.
 MIGRATION_LOCK_ID = 0x66616374
+WRITE_OPTION = "factbot_write"
 
 
 def normalise_url(url: str) -> str:
@@ -47,9 +50,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    # Taking the write lock up front avoids SQLITE_BUSY when a read transaction later tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    # Write transactions take the lock up front (BEGIN IMMEDIATE), so a transaction that read first cannot fail
+    # with SQLITE_BUSY when it then writes; reads start deferred and never block each other or writers (WAL).
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class DatabaseUnavailable(Exception):
@@ -72,15 +77,23 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+            event.listen(self.engine.sync_engine, "begin", _begin)
 
     def __repr__(self) -> str:
         return f"Database({redacted(self.url)!r})"
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed on success, rolled back on any error."""
+        async with self.engine.connect() as connection:
+            await connection.execution_options(**{WRITE_OPTION: True})
+            async with connection.begin():
+                yield connection
+
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe when several processes start at once."""
         try:
-            async with self.engine.begin() as connection:
+            async with self.transaction() as connection:
                 if not self.is_sqlite:
                     await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
                 await connection.run_sync(_run_migrations)

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage.claims import Clock, utc_now
 from bot.storage.db import Database
 from bot.storage.tables import expiring_keys
+from bot.storage.time import Clock, utc_now
 
 
 class SqlKeyStore:
@@ -29,12 +29,12 @@ class SqlKeyStore:
             set_={"expires_at": statement.excluded.expires_at},
             where=expiring_keys.c.expires_at <= now,
         )
-        async with self.database.engine.begin() as connection:
+        async with self.database.transaction() as connection:
             result = await connection.execute(statement)
         return result.rowcount == 1
 
     async def prune(self) -> int:
         """Delete expired keys so the table stays small; returns how many went."""
-        async with self.database.engine.begin() as connection:
+        async with self.database.transaction() as connection:
             result = await connection.execute(delete(expiring_keys).where(expiring_keys.c.expires_at <= self.clock()))
         return result.rowcount

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -59,4 +72,80 @@ expiring_keys = Table(
     metadata,
     Column("key", String(300), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor_platform", String(40), nullable=False),
+    Column("actor_workspace", String(100), nullable=False),
+    Column("actor_id", String(100), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", JSON, nullable=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("platform", String(40), nullable=False),
+    Column("workspace_id", String(100), nullable=False),
+    Column("channel_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=True),
+    Column("reporter_id", String(100), nullable=False),
+    Column("reporter_name", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("handled_by", String(200), nullable=True),
+    Column("handled_at", DateTime(timezone=True), nullable=True),
+    Column("resolution", Text, nullable=True),
+)
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("platform", String(40), nullable=False),
+    Column("workspace_id", String(100), nullable=False),
+    Column("channel_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("claim_id", String(80), nullable=True, index=True),
+    Column("decision", String(10), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("unprompted", Boolean, nullable=False),
+    # Why the reply was given: the ranked candidates and their scores. No message text is kept.
+    Column("candidates", JSON, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reply_id", String(32), ForeignKey("replies.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("platform", String(40), nullable=False),
+    Column("workspace_id", String(100), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    UniqueConstraint("reply_id", "platform", "user_id"),
+)
+
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    Column("platform", String(40), primary_key=True),
+    Column("workspace_id", String(100), primary_key=True),
+    Column("channel_id", String(100), primary_key=True),
+    Column("watched", Boolean, nullable=True),
+    Column("muted_until", DateTime(timezone=True), nullable=True),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -53,3 +53,36 @@ async def test_console_reads_until_end_of_input(dispatcher):
     stdin = io.StringIO("/claim show moon-landing-staged\n/help\n")
     await ConsoleAdapter(dispatcher, stdin, out, colour=False).start()
     assert "[moon-landing-staged]" in out.getvalue() and "Commands:" in out.getvalue()
+
+
+EVIDENCE = ("Fixture doc | 1972-12 | Fixture archive | https://example.org/fixture/six | contradicts | "
+            "A fixture quote.")
+
+
+def test_moderator_session_in_the_console(tmp_path):
+    session = "\n".join([
+        f"/claim add tides-caused-by-wind | Ocean tides are caused by the wind. | false | Tides follow the Moon. | "
+        f"{EVIDENCE}",
+        "you know ocean tides are caused by the wind, right?",
+        "/claim edit tides-caused-by-wind verdict mostly-false",
+        "/claim retire tides-caused-by-wind",
+        "/factcheck ocean tides are caused by the wind",
+        "/undo 18",
+        "/factcheck ocean tides are caused by the wind",
+        "/claim history tides-caused-by-wind",
+        ":user guest",
+        "/claim retire tides-caused-by-wind",
+    ]) + "\n"
+    result = factbot("console", "--moderator", stdin=session, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.split("factbot: ")[1:]
+    assert "Saved `tides-caused-by-wind` (now v1): added" in blocks[0]
+    assert "[tides-caused-by-wind]" in blocks[1] and "This claim has been fact-checked" in blocks[1]
+    assert "(now v2): verdict: false \u2192 mostly-false" in blocks[2]
+    assert "(now v3): retired" in blocks[3]
+    assert "[tides-caused-by-wind]" not in blocks[4]
+    assert "(now v4): revision #18 undone" in blocks[5]
+    assert "[tides-caused-by-wind]" in blocks[6]
+    history = blocks[7]
+    assert "#19 v4 undo by moderator" in history and "#18 v3 retire" in history and "#16 v1 add" in history
+    assert "`claim retire` is for moderators only." in blocks[8]

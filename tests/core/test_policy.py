@@ -17,21 +17,21 @@ def policy(watched: set[str], clock=None) -> ReplyPolicy:
     )
 
 
-def test_channel_can_be_watched_by_channel_by_workspace_or_whole_platform():
+async def test_channel_can_be_watched_by_channel_by_workspace_or_whole_platform():
     origin = Origin(platform="slack", channel_id="C1", workspace_id="T1")
-    assert policy({"slack:C1"}).is_watched(origin)
-    assert policy({"slack:T1:C1"}).is_watched(origin)
-    assert policy({"slack:*"}).is_watched(origin)
-    assert not policy({"slack:T2:C1", "discord:C1", "slack:C2"}).is_watched(origin)
+    assert await policy({"slack:C1"}).is_watched(origin)
+    assert await policy({"slack:T1:C1"}).is_watched(origin)
+    assert await policy({"slack:*"}).is_watched(origin)
+    assert not await policy({"slack:T2:C1", "discord:C1", "slack:C2"}).is_watched(origin)
 
 
-def test_may_consider_requires_a_human_in_a_watched_channel_and_enough_text():
+async def test_may_consider_requires_a_human_in_a_watched_channel_and_enough_text():
     p = policy({"fake:c1"})
     origin = Origin(platform="fake", channel_id="c1")
-    assert p.may_consider(make_actor(), origin, "long enough text here")
-    assert not p.may_consider(make_actor(), origin, "  short   ")
-    assert not p.may_consider(make_actor(bot=True), origin, "long enough text here")
-    assert not p.may_consider(make_actor(), Origin(platform="fake", channel_id="c9"), "long enough text here")
+    assert await p.may_consider(make_actor(), origin, "long enough text here")
+    assert not await p.may_consider(make_actor(), origin, "  short   ")
+    assert not await p.may_consider(make_actor(bot=True), origin, "long enough text here")
+    assert not await p.may_consider(make_actor(), Origin(platform="fake", channel_id="c9"), "long enough text here")
 
 
 async def test_cooldown_is_per_channel_and_claim_and_expires(clock):

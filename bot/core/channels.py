@@ -1,0 +1,72 @@
+"""Moderators' channel switches: watch a channel (unprompted replies) or mute the bot there for a while."""
+
+from __future__ import annotations
+
+from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
+from bot.core.errors import EditRefused
+from bot.core.models import Reply
+from bot.core.parsing import CommandError, parse_duration
+from bot.core.policy import ReplyPolicy
+from bot.core.ports import ChannelSwitches
+
+NO_DATABASE = "Channel switches need the database; this factbot runs from a YAML directory (--catalogue)."
+
+
+def _switches(ctx: CommandContext) -> tuple[ChannelSwitches, ReplyPolicy]:
+    if ctx.stores.channels is None or ctx.policy is None:
+        raise EditRefused(NO_DATABASE)
+    return ctx.stores.channels, ctx.policy
+
+
+async def _status(ctx: CommandContext) -> str:
+    _, policy = _switches(ctx)
+    watched = await policy.is_watched(ctx.origin)
+    muted = await policy.muted_until(ctx.origin)
+    text = (
+        "This channel is watched: factbot replies unprompted when it is very sure."
+        if watched
+        else ("This channel is not watched: factbot only answers when asked.")
+    )
+    if muted:
+        text += f" It is muted until {muted:%Y-%m-%d %H:%M} UTC."
+    return text
+
+
+async def watch(ctx: CommandContext, args: str) -> list[Reply]:
+    """`watch on|off|status` for the channel the command is used in."""
+    choice = args.strip().lower() or "status"
+    if choice not in {"on", "off", "status"}:
+        raise CommandError("Usage: `watch on`, `watch off` or `watch status` (in the channel concerned).")
+    if choice != "status":
+        channels, _ = _switches(ctx)
+        await channels.set(ctx.origin, actor=ctx.actor, watched=choice == "on")
+    return [info(await _status(ctx))]
+
+
+async def mute(ctx: CommandContext, args: str) -> list[Reply]:
+    """`mute DURATION|off`: no unprompted replies in this channel for a while; asked questions still get answers."""
+    choice = args.strip().lower()
+    if not choice:
+        raise CommandError("Usage: `mute 2h` (or 30m, 1d, up to 30d) or `mute off`.")
+    channels, _ = _switches(ctx)
+    if choice == "off":
+        await channels.set(ctx.origin, actor=ctx.actor, clear_mute=True)
+    else:
+        await channels.set(ctx.origin, actor=ctx.actor, muted_until=ctx.stores.clock() + parse_duration(choice))
+    return [info(await _status(ctx))]
+
+
+def register(registry: CommandRegistry) -> None:
+    """Add the channel switches."""
+    registry.add(
+        CommandSpec(
+            "watch",
+            "watch on|off|status",
+            "let factbot reply unprompted in this channel, or not",
+            watch,
+            moderator_only=True,
+        )
+    )
+    registry.add(
+        CommandSpec("mute", "mute DURATION|off", "pause unprompted replies in this channel", mute, moderator_only=True)
+    )

@@ -1,0 +1,439 @@
+"""Moderators' catalogue commands: add, edit, aliases, evidence, retire, restore, history and undo."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+from bot.catalogue.schema import (
+    EVIDENCE_CHECKS,
+    EVIDENCE_FIELDS,
+    FieldError,
+    check_claim_text,
+    check_id,
+    check_lang,
+    check_summary,
+    check_verdict,
+    claim_to_dict,
+    parse_claim,
+)
+from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
+from bot.core.errors import EditRefused, UnknownClaim
+from bot.core.forms import ALIAS_ADD, CLAIM_ADD, CLAIM_EDIT, EVIDENCE_ADD
+from bot.core.models import Alias, Claim, ClaimStatus, Evidence, Reply, ReplyAction, ReplyKind, Revision, StoredClaim
+from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.ports import CatalogueEditor
+
+NO_DATABASE = "Editing needs the database; this factbot runs from a YAML directory (--catalogue), which is read-only."
+EDITABLE_FIELDS = {
+    "claim": check_claim_text,
+    "text": check_claim_text,
+    "verdict": check_verdict,
+    "summary": check_summary,
+}
+MAX_HISTORY = 15
+
+
+def editor_of(ctx: CommandContext) -> CatalogueEditor:
+    """The catalogue editor, or a clear refusal when there is no database."""
+    if ctx.stores.editor is None:
+        raise EditRefused(NO_DATABASE)
+    return ctx.stores.editor
+
+
+def describe_change(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
+    """A one-line summary of what changed between two versions of a claim."""
+    if before is None:
+        return "created"
+    parts = []
+    for key in ("claim", "verdict", "summary", "status", "lang"):
+        if before.get(key) != after.get(key):
+            old, new = str(before.get(key, "")), str(after.get(key, ""))
+            if key in {"claim", "summary"}:
+                parts.append(f"{key} changed")
+            else:
+                parts.append(f"{key}: {old} \u2192 {new}")
+    for key in ("aliases", "evidence", "related", "tags"):
+        old_items, new_items = before.get(key) or [], after.get(key) or []
+        added = sum(1 for item in new_items if item not in old_items)
+        removed = sum(1 for item in old_items if item not in new_items)
+        if added or removed:
+            parts.append(f"{key}: +{added} \u2212{removed}")
+    return "; ".join(parts) or "no visible change"
+
+
+def saved(stored: StoredClaim, what: str) -> Reply:
+    """Confirm a saved change privately, showing the claim as it now stands."""
+    return Reply(
+        kind=ReplyKind.CLAIM,
+        text=f"Saved `{stored.claim.id}` (now v{stored.version}): {what}.",
+        claim=stored.claim,
+        ephemeral=True,
+        actions=(ReplyAction.SHOW_ALL_EVIDENCE,),
+    )
+
+
+def evidence_from(fields: Mapping[str, object], prefix: str = "") -> Evidence:
+    """Build one evidence item with the loader's own field rules, naming the bad field."""
+    values: dict[str, Any] = {}
+    for name in EVIDENCE_FIELDS:
+        value = fields.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise CommandError(f"{prefix}{name}: is required.")
+        values[name] = checked(f"{prefix}{name}", EVIDENCE_CHECKS[name], value)
+    return Evidence(**values)
+
+
+def evidence_block(text: str) -> Evidence:
+    """Read the form's evidence block: `title: ...` lines, parsed as YAML, checked like the catalogue."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CommandError(f"evidence: write one `field: value` per line ({str(exc).splitlines()[0]}).") from None
+    if not isinstance(data, dict):
+        raise CommandError(f"evidence: write one `field: value` per line: {', '.join(EVIDENCE_FIELDS)}.")
+    unknown = sorted(set(map(str, data)) - set(EVIDENCE_FIELDS))
+    if unknown:
+        raise CommandError(f"evidence: unknown field(s) {', '.join(unknown)}; use {', '.join(EVIDENCE_FIELDS)}.")
+    return evidence_from(data, "evidence.")
+
+
+def checked(name: str, check: Callable[[object], Any], value: object) -> Any:
+    """Run one field rule and turn its complaint into a command error naming the field."""
+    try:
+        return check(value)
+    except FieldError as exc:
+        raise CommandError(f"{name}: {exc}.") from None
+
+
+def new_claim(claim_id: str, text: str, verdict: str, summary: str, evidence: Evidence) -> Claim:
+    """A new claim from chat, validated exactly as the YAML loader would."""
+    claim = Claim(
+        id=checked("id", check_id, claim_id.lower()),
+        claim=checked("claim", check_claim_text, text),
+        verdict=checked("verdict", check_verdict, verdict),
+        summary=checked("summary", check_summary, summary),
+        evidence=(evidence,),
+    )
+    return parse_claim(claim_to_dict(claim))
+
+
+async def _add(ctx: CommandContext, claim: Claim) -> list[Reply]:
+    stored = await editor_of(ctx).add(claim, actor=ctx.actor)
+    ctx.catalogue.invalidate()
+    return [saved(stored, "added")]
+
+
+async def claim_add(ctx: CommandContext, args: str) -> list[Reply]:
+    """`claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
+    usage = "claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
+    f = split_fields(args, minimum=10, maximum=10, usage=usage)
+    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[4:], strict=True)))
+    return await _add(ctx, new_claim(f[0], f[1], f[2], f[3], evidence))
+
+
+async def claim_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
+    """The add-claim modal: four claim fields and an evidence block."""
+    evidence = evidence_block(fields.get("evidence", ""))
+    return await _add(
+        ctx,
+        new_claim(
+            fields.get("id", ""),
+            fields.get("claim", ""),
+            fields.get("verdict", ""),
+            fields.get("summary", ""),
+            evidence,
+        ),
+    )
+
+
+async def _update(
+    ctx: CommandContext,
+    target: str,
+    change: Callable[[Claim], Claim],
+    *,
+    action: str,
+    note: str | None = None,
+    version: int | None = None,
+) -> StoredClaim:
+    claim_id, seen_version = parse_target(target)
+    stored = await editor_of(ctx).update(
+        claim_id,
+        change,
+        actor=ctx.actor,
+        action=action,
+        expected_version=version if version is not None else seen_version,
+        note=note,
+    )
+    ctx.catalogue.invalidate()
+    return stored
+
+
+def _change_fields(values: Mapping[str, str]) -> Callable[[Claim], Claim]:
+    updates: dict[str, Any] = {}
+    for name, value in values.items():
+        key = "claim" if name == "text" else name
+        updates[key] = checked(key, EDITABLE_FIELDS[name], value)
+    return lambda claim: dataclasses.replace(claim, **updates)
+
+
+async def claim_edit(ctx: CommandContext, args: str) -> list[Reply]:
+    """`claim edit ID[@VERSION] claim|verdict|summary VALUE`."""
+    parts = args.split(None, 2)
+    if len(parts) < 3:
+        raise CommandError("Usage: `claim edit ID[@VERSION] claim|verdict|summary NEW VALUE`")
+    target, name, value = parts
+    name = name.lower()
+    if name not in EDITABLE_FIELDS:
+        raise CommandError(
+            f"`{name[:30]}` cannot be edited this way; edit claim, verdict or summary "
+            "(aliases and evidence have their own commands)."
+        )
+    before = await _current(ctx, target)
+    stored = await _update(ctx, target, _change_fields({name: value}), action="edit")
+    return [saved(stored, describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim)))]
+
+
+async def claim_edit_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
+    """The edit modal: every visible field at once, based on the version the moderator loaded."""
+    target = fields.get("id", "")
+    version = _version_field(fields)
+    before = await _current(ctx, target)
+    values = {k: fields[k] for k in ("claim", "verdict", "summary") if k in fields}
+    stored = await _update(ctx, target, _change_fields(values), action="edit", version=version)
+    return [saved(stored, describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim)))]
+
+
+def _version_field(fields: Mapping[str, str]) -> int | None:
+    raw = str(fields.get("version", "")).strip().lstrip("v")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise CommandError("version: must be a number.")
+    return int(raw)
+
+
+async def _current(ctx: CommandContext, target: str) -> StoredClaim:
+    claim_id, _ = parse_target(target)
+    stored = await editor_of(ctx).get(claim_id)
+    if stored is None:
+        raise UnknownClaim(claim_id)
+    return stored
+
+
+async def claim_retire(ctx: CommandContext, args: str) -> list[Reply]:
+    """`claim retire ID[@VERSION] [| REASON]`: retired claims stay in history but are never matched."""
+    target, reason = split_fields(args, minimum=1, maximum=2, usage="claim retire ID[@VERSION] [| REASON]")
+    stored = await _update(
+        ctx, target, lambda c: dataclasses.replace(c, status=ClaimStatus.RETIRED), action="retire", note=reason or None
+    )
+    return [saved(stored, "retired: it will no longer be matched")]
+
+
+async def claim_restore(ctx: CommandContext, args: str) -> list[Reply]:
+    """`claim restore ID[@VERSION]`: match a retired claim again."""
+    (target,) = split_fields(args, minimum=1, maximum=1, usage="claim restore ID[@VERSION]")
+    stored = await _update(ctx, target, lambda c: dataclasses.replace(c, status=ClaimStatus.ACTIVE), action="restore")
+    return [saved(stored, "restored: it is matched again")]
+
+
+def _alias_index(claim: Claim, which: str) -> int:
+    if which.strip().isdigit():
+        number = int(which)
+        if not 1 <= number <= len(claim.aliases):
+            raise CommandError(
+                f"`{claim.id}` has {len(claim.aliases)} aliases; give a number from 1 to "
+                f"{len(claim.aliases)} or the alias text."
+            )
+        return number - 1
+    wanted = " ".join(which.split()).casefold()
+    for index, alias in enumerate(claim.aliases):
+        if alias.text.casefold() == wanted:
+            return index
+    raise CommandError(f"`{claim.id}` has no alias \u201c{which[:80]}\u201d; `claim show {claim.id}` lists them.")
+
+
+async def add_alias(ctx: CommandContext, target: str, text: str, lang: str, version: int | None = None) -> list[Reply]:
+    """Add an alias with the catalogue's rules; shared by the command, the form and the report queue."""
+    alias = Alias(checked("alias", check_claim_text, text), checked("lang", check_lang, lang or "en"))
+    stored = await _update(
+        ctx, target, lambda c: dataclasses.replace(c, aliases=(*c.aliases, alias)), action="alias add", version=version
+    )
+    return [saved(stored, f"alias added (\u201c{alias.text[:80]}\u201d, {alias.lang})")]
+
+
+async def alias_add(ctx: CommandContext, args: str) -> list[Reply]:
+    """`alias add ID[@VERSION] | TEXT [| LANG]`."""
+    target, text, lang = split_fields(args, minimum=2, maximum=3, usage="alias add ID[@VERSION] | TEXT [| LANG]")
+    return await add_alias(ctx, target, text, lang, None)
+
+
+async def alias_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
+    """The add-alias modal."""
+    return await add_alias(
+        ctx, fields.get("id", ""), fields.get("text", ""), fields.get("lang", ""), _version_field(fields)
+    )
+
+
+async def alias_remove(ctx: CommandContext, args: str) -> list[Reply]:
+    """`alias remove ID[@VERSION] | TEXT-or-NUMBER`."""
+    target, which = split_fields(args, minimum=2, maximum=2, usage="alias remove ID[@VERSION] | TEXT or NUMBER")
+
+    def remove(claim: Claim) -> Claim:
+        index = _alias_index(claim, which)
+        return dataclasses.replace(claim, aliases=claim.aliases[:index] + claim.aliases[index + 1 :])
+
+    stored = await _update(ctx, target, remove, action="alias remove")
+    return [saved(stored, "alias removed")]
+
+
+async def _evidence_add(ctx: CommandContext, target: str, evidence: Evidence, version: int | None) -> list[Reply]:
+    stored = await _update(
+        ctx,
+        target,
+        lambda c: dataclasses.replace(c, evidence=(*c.evidence, evidence)),
+        action="evidence add",
+        version=version,
+    )
+    return [saved(stored, f"evidence {len(stored.claim.evidence)} added ({evidence.title[:60]}, {evidence.date})")]
+
+
+async def evidence_add(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
+    f = split_fields(
+        args, minimum=7, maximum=7, usage="evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
+    )
+    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[1:], strict=True)))
+    return await _evidence_add(ctx, f[0], evidence, None)
+
+
+async def evidence_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
+    """The add-evidence modal; the stance comes from the command that opened it."""
+    return await _evidence_add(ctx, fields.get("id", ""), evidence_from(fields), _version_field(fields))
+
+
+async def evidence_remove(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence remove ID[@VERSION] | NUMBER`; the last item cannot go, a claim needs evidence."""
+    target, which = split_fields(args, minimum=2, maximum=2, usage="evidence remove ID[@VERSION] | NUMBER")
+    number = parse_number(which, "evidence")
+
+    def remove(claim: Claim) -> Claim:
+        if not 1 <= number <= len(claim.evidence):
+            raise CommandError(
+                f"`{claim.id}` has {len(claim.evidence)} evidence items; give a number from 1 to {len(claim.evidence)}."
+            )
+        if len(claim.evidence) == 1:
+            raise CommandError(f"`{claim.id}` needs at least one evidence item; add another before removing this.")
+        return dataclasses.replace(claim, evidence=claim.evidence[: number - 1] + claim.evidence[number:])
+
+    stored = await _update(ctx, target, remove, action="evidence remove")
+    return [saved(stored, f"evidence {number} removed")]
+
+
+def revision_line(revision: Revision) -> str:
+    """One line of history."""
+    before = claim_to_dict(revision.before) if revision.before else None
+    change = describe_change(before, claim_to_dict(revision.after))
+    note = f" \u2014 {revision.note}" if revision.note else ""
+    return (
+        f"#{revision.id} v{revision.version} {revision.action} by {revision.actor} at "
+        f"{revision.created_at:%Y-%m-%d %H:%M} UTC: {change}{note}"
+    )
+
+
+async def claim_history(ctx: CommandContext, args: str) -> list[Reply]:
+    """`claim history ID`: the newest revisions first, with their numbers for `undo`."""
+    claim_id, _ = parse_target(args or " ")
+    revisions = await editor_of(ctx).history(claim_id, MAX_HISTORY)
+    if not revisions:
+        raise UnknownClaim(claim_id)
+    lines = [f"History of `{claim_id}` (newest first; `undo NUMBER` reverts the latest):"]
+    lines += [revision_line(r) for r in revisions]
+    return [info("\n".join(lines))]
+
+
+async def undo(ctx: CommandContext, args: str) -> list[Reply]:
+    """`undo REVISION`: restore the claim exactly as it was before that revision."""
+    number = parse_number(args, "revision")
+    stored = await editor_of(ctx).undo(number, actor=ctx.actor)
+    ctx.catalogue.invalidate()
+    return [saved(stored, f"revision #{number} undone")]
+
+
+def register(registry: CommandRegistry) -> None:
+    """Add the moderators' catalogue commands."""
+    specs = [
+        CommandSpec(
+            "claim add",
+            "claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
+            "add a claim with its first evidence",
+            claim_add,
+            moderator_only=True,
+            form=CLAIM_ADD,
+            form_handler=claim_add_form,
+        ),
+        CommandSpec(
+            "claim edit",
+            "claim edit ID[@VERSION] claim|verdict|summary VALUE",
+            "change a claim's text, verdict or summary",
+            claim_edit,
+            moderator_only=True,
+            form=CLAIM_EDIT,
+            form_handler=claim_edit_form,
+        ),
+        CommandSpec(
+            "claim retire",
+            "claim retire ID[@VERSION] [| REASON]",
+            "stop matching a claim",
+            claim_retire,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "claim restore",
+            "claim restore ID[@VERSION]",
+            "match a retired claim again",
+            claim_restore,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "claim history", "claim history ID", "list a claim's revisions", claim_history, moderator_only=True
+        ),
+        CommandSpec(
+            "alias add",
+            "alias add ID[@VERSION] | TEXT [| LANG]",
+            "add another way people say a claim",
+            alias_add,
+            moderator_only=True,
+            form=ALIAS_ADD,
+            form_handler=alias_add_form,
+        ),
+        CommandSpec(
+            "alias remove",
+            "alias remove ID[@VERSION] | TEXT or NUMBER",
+            "remove an alias",
+            alias_remove,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "evidence add",
+            "evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
+            "add a verbatim excerpt",
+            evidence_add,
+            moderator_only=True,
+            form=EVIDENCE_ADD,
+            form_handler=evidence_add_form,
+        ),
+        CommandSpec(
+            "evidence remove",
+            "evidence remove ID[@VERSION] | NUMBER",
+            "remove an excerpt",
+            evidence_remove,
+            moderator_only=True,
+        ),
+        CommandSpec("undo", "undo REVISION", "revert the latest change to a claim", undo, moderator_only=True),
+    ]
+    for spec in specs:
+        registry.add(spec)

@@ -1,0 +1,181 @@
+"""Reports: anyone can send a message to the moderators' queue; moderators resolve it, dismiss it, or turn it
+into a claim or an alias in one step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
+from bot.core.errors import EditRefused
+from bot.core.forms import REPORT
+from bot.core.models import Reply, Report, ReportState
+from bot.core.moderation import add_alias, evidence_from, new_claim, saved
+from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.ports import ReportQueue
+from bot.core.render import shorten
+
+NO_DATABASE = "Reports need the database; this factbot runs from a YAML directory (--catalogue)."
+
+
+def queue_of(ctx: CommandContext) -> ReportQueue:
+    """The report queue, or a clear refusal when there is no database."""
+    if ctx.stores.reports is None:
+        raise EditRefused(NO_DATABASE)
+    return ctx.stores.reports
+
+
+async def _report(ctx: CommandContext, text: str, reason: str) -> list[Reply]:
+    if not text.strip():
+        raise CommandError("Usage: `report TEXT [| REASON]`: give the message that should be fact-checked.")
+    report = await queue_of(ctx).add(
+        actor=ctx.actor, origin=ctx.origin, text=text.strip(), reason=reason.strip() or None
+    )
+    return [info(f"Thanks: report #{report.id} is in the moderators' queue.")]
+
+
+async def report(ctx: CommandContext, args: str) -> list[Reply]:
+    """`report TEXT [| REASON]`."""
+    text, _, reason = args.rpartition("|") if "|" in args else (args, "", "")
+    return await _report(ctx, text, reason)
+
+
+async def report_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
+    """The report modal, e.g. from the button under a reply that found nothing."""
+    return await _report(ctx, fields.get("text", ""), fields.get("reason", ""))
+
+
+def report_line(item: Report) -> str:
+    """One report in a list."""
+    reason = f" \u2014 reason: {shorten(item.reason, 120)}" if item.reason else ""
+    handled = f" [{item.state.value} by {item.handled_by}]" if item.state is not ReportState.OPEN else ""
+    where = f"{item.origin.platform}:{item.origin.channel_id}"
+    return (
+        f"#{item.id} {item.created_at:%Y-%m-%d %H:%M} by {item.reporter} in {where}{handled}: "
+        f"\u201c{shorten(item.text, 200)}\u201d{reason}"
+    )
+
+
+async def queue_list(ctx: CommandContext, args: str) -> list[Reply]:
+    """`queue list [all]`: open reports, oldest first (or the latest of every state)."""
+    everything = args.strip().lower() == "all"
+    if args.strip() and not everything:
+        raise CommandError("Usage: `queue list [all]`")
+    items = await queue_of(ctx).list(include_handled=everything)
+    if not items:
+        return [info("The queue is empty." if not everything else "No reports yet.")]
+    title = "Reports (newest first):" if everything else "Open reports (oldest first):"
+    return [info("\n".join([title, *(report_line(i) for i in items)]))]
+
+
+async def _close(ctx: CommandContext, args: str, state: ReportState) -> list[Reply]:
+    number_text, note = split_fields(args, minimum=1, maximum=2, usage=f"queue {_verb(state)} NUMBER [| NOTE]")
+    number = parse_number(number_text, "report")
+    closed = await queue_of(ctx).close(number, state, actor=ctx.actor, resolution=note or None)
+    if closed is None:
+        raise CommandError(await _why_not_open(ctx, number))
+    return [info(f"Report #{number} {state.value}.")]
+
+
+def _verb(state: ReportState) -> str:
+    return "resolve" if state is ReportState.RESOLVED else "dismiss"
+
+
+async def _why_not_open(ctx: CommandContext, number: int) -> str:
+    existing = await queue_of(ctx).get(number)
+    if existing is None:
+        return f"There is no report #{number}; `queue list` shows the open ones."
+    return f"Report #{number} was already {existing.state.value} by {existing.handled_by}."
+
+
+async def queue_resolve(ctx: CommandContext, args: str) -> list[Reply]:
+    """`queue resolve NUMBER [| NOTE]`."""
+    return await _close(ctx, args, ReportState.RESOLVED)
+
+
+async def queue_dismiss(ctx: CommandContext, args: str) -> list[Reply]:
+    """`queue dismiss NUMBER [| NOTE]`."""
+    return await _close(ctx, args, ReportState.DISMISSED)
+
+
+async def _open_report(ctx: CommandContext, number_text: str) -> Report:
+    number = parse_number(number_text, "report")
+    item = await queue_of(ctx).get(number)
+    if item is None or item.state is not ReportState.OPEN:
+        raise CommandError(await _why_not_open(ctx, number))
+    return item
+
+
+async def queue_to_claim(ctx: CommandContext, args: str) -> list[Reply]:
+    """`queue to-claim N | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
+    usage = "queue to-claim NUMBER | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
+    f = split_fields(args, minimum=10, maximum=10, usage=usage)
+    item = await _open_report(ctx, f[0])
+    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[4:], strict=True)))
+    claim = new_claim(f[1], item.text, f[2], f[3], evidence)
+    if ctx.stores.editor is None:
+        raise EditRefused(NO_DATABASE)
+    stored = await ctx.stores.editor.add(claim, actor=ctx.actor, note=f"from report #{item.id}")
+    ctx.catalogue.invalidate()
+    await queue_of(ctx).close(item.id, ReportState.RESOLVED, actor=ctx.actor, resolution=f"new claim {claim.id}")
+    return [saved(stored, f"added from report #{item.id}, which is resolved")]
+
+
+async def queue_to_alias(ctx: CommandContext, args: str) -> list[Reply]:
+    """`queue to-alias N | CLAIM_ID[@VERSION] [| LANG]`: the reported text becomes another way to say a claim."""
+    number_text, target, lang = split_fields(
+        args, minimum=2, maximum=3, usage="queue to-alias NUMBER | CLAIM_ID [| LANG]"
+    )
+    item = await _open_report(ctx, number_text)
+    claim_id, _ = parse_target(target)
+    replies = await add_alias(ctx, target, item.text, lang)
+    await queue_of(ctx).close(item.id, ReportState.RESOLVED, actor=ctx.actor, resolution=f"alias of {claim_id}")
+    return replies
+
+
+def register(registry: CommandRegistry) -> None:
+    """Add the report and queue commands."""
+    registry.add(
+        CommandSpec(
+            "report",
+            "report TEXT [| REASON]",
+            "send a message to the moderators' queue",
+            report,
+            form=REPORT,
+            form_handler=report_form,
+        )
+    )
+    registry.add(
+        CommandSpec("queue list", "queue list [all]", "show reported messages", queue_list, moderator_only=True)
+    )
+    registry.add(
+        CommandSpec(
+            "queue resolve",
+            "queue resolve NUMBER [| NOTE]",
+            "mark a report handled",
+            queue_resolve,
+            moderator_only=True,
+        )
+    )
+    registry.add(
+        CommandSpec(
+            "queue dismiss", "queue dismiss NUMBER [| NOTE]", "dismiss a report", queue_dismiss, moderator_only=True
+        )
+    )
+    registry.add(
+        CommandSpec(
+            "queue to-claim",
+            "queue to-claim NUMBER | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
+            "turn a report into a new claim",
+            queue_to_claim,
+            moderator_only=True,
+        )
+    )
+    registry.add(
+        CommandSpec(
+            "queue to-alias",
+            "queue to-alias NUMBER | CLAIM_ID [| LANG]",
+            "turn a report into an alias of a claim",
+            queue_to_alias,
+            moderator_only=True,
+        )
+    )

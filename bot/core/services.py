@@ -1,0 +1,25 @@
+"""The stores the core's commands use; any may be absent (a YAML-only run has no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, ReplyLog, ReportQueue
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class Stores:
+    """Storage behind moderation, reports, feedback and channel switches."""
+
+    editor: CatalogueEditor | None = None
+    reports: ReportQueue | None = None
+    replies: ReplyLog | None = None
+    channels: ChannelSwitches | None = None
+    audit: AuditLog | None = None
+    clock: Callable[[], dt.datetime] = field(default=_utc_now)

@@ -1,0 +1,73 @@
+"""What factbot did and how people rated it, for a period: as text and as a chart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.chart import stats_chart
+from bot.core.commands import CommandContext, CommandRegistry, CommandSpec
+from bot.core.errors import EditRefused
+from bot.core.models import Attachment, Reply, ReplyKind, Stats
+from bot.core.parsing import parse_period
+from bot.core.services import Stores
+
+
+def period_label(stats: Stats) -> str:
+    """`since 2026-11-20 12:00 UTC` or `since the start`."""
+    return f"since {stats.since:%Y-%m-%d %H:%M} UTC" if stats.since else "since the start"
+
+
+def stats_text(stats: Stats) -> str:
+    """The figures as plain text."""
+    helpful, not_helpful, wrong = (stats.feedback.get(k, 0) for k in ("helpful", "not-helpful", "wrong-claim"))
+    lines = [
+        f"factbot stats {period_label(stats)}:",
+        f"  fact-check replies: {stats.replies} (unprompted {sum(c.unprompted for c in stats.claims)}, "
+        f"on request {sum(c.explicit for c in stats.claims)}); of these at the suggestion tier: {stats.suggestions}",
+        f"  requests nothing matched: {stats.unmatched}",
+        f"  reports: {stats.reports}",
+        f"  feedback: helpful {helpful}, not helpful {not_helpful}, wrong claim {wrong}",
+    ]
+    if stats.claims:
+        lines.append("  replies per claim:")
+        lines += [f"    {c.claim_id}: {c.total} ({c.unprompted} unprompted)" for c in stats.claims[:15]]
+    if stats.most_wrong():
+        lines.append("  most often marked as the wrong claim:")
+        lines += [f"    {c.claim_id}: {c.wrong_claim}" for c in stats.most_wrong()]
+    return "\n".join(lines)
+
+
+async def gather(stores: Stores, period: str) -> Stats:
+    """Gather the figures for a period such as 7d or all."""
+    if stores.replies is None or stores.reports is None:
+        raise EditRefused("Stats need the database; this factbot runs from a YAML directory (--catalogue).")
+    span = parse_period(period)
+    since = stores.clock() - span if span is not None else None
+    return await stores.replies.stats(since, await stores.reports.count_since(since))
+
+
+def chart_of(figures: Stats) -> Attachment:
+    """The stats chart as a PNG attachment."""
+    return Attachment(
+        "factbot-stats.png", stats_chart(figures, f"factbot replies {period_label(figures)}"), "image/png"
+    )
+
+
+async def stats(ctx: CommandContext, args: str) -> list[Reply]:
+    """`stats [PERIOD]`: figures as text, with a bar chart where the platform can show images."""
+    figures = await gather(ctx.stores, args)
+    chart = await asyncio.to_thread(chart_of, figures)
+    return [Reply(kind=ReplyKind.INFO, text=stats_text(figures), ephemeral=True, attachment=chart)]
+
+
+def register(registry: CommandRegistry) -> None:
+    """Add the stats command."""
+    registry.add(
+        CommandSpec(
+            "stats",
+            "stats [PERIOD]",
+            "replies, feedback and reports for a period (7d, 30d, all)",
+            stats,
+            moderator_only=True,
+        )
+    )
