@@ -26,6 +26,7 @@ from bot.storage.channels import SqlChannelStore
 from bot.storage.claims import SqlClaimStore, SyncReport
 from bot.storage.db import Database, redacted
 from bot.storage.keys import SqlKeyStore
+from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, ChangeListener
 from bot.storage.replies import SqlReplyLog
 from bot.storage.reports import SqlReportStore
 
@@ -55,6 +56,7 @@ class Services:
     database: Database | None = None
     store: SqlClaimStore | None = None
     stores: Stores = field(default_factory=Stores)
+    listener: ChangeListener | None = None
 
     async def prune(self) -> dict[str, int]:
         """Delete what retention says to forget: expired keys, old handled reports, old replies and feedback."""
@@ -66,6 +68,24 @@ class Services:
             "reports": await SqlReportStore(self.database).prune(dt.timedelta(days=retention.report_days)),
             "replies": await SqlReplyLog(self.database).prune(dt.timedelta(days=retention.feedback_days)),
         }
+
+    @asynccontextmanager
+    async def background(self) -> AsyncIterator[None]:
+        """Run pruning and, on PostgreSQL, the change listener beside the adapter; stopped on exit."""
+        tasks: list[asyncio.Task[None]] = []
+        if self.database is not None:
+            handlers = {CATALOGUE_CHANNEL: self.catalogue.invalidate}
+            if isinstance(self.stores.channels, SqlChannelStore):
+                handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
+            self.listener = ChangeListener(self.database, handlers)
+            tasks = [asyncio.create_task(self.maintain(), name="factbot-maintenance"),
+                     asyncio.create_task(self.listener.run(), name="factbot-change-listener")]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def maintain(self, interval: float = 3600.0) -> None:
         """Prune once an hour until cancelled; long-running adapters run this beside themselves."""

@@ -14,6 +14,7 @@ from bot.core.models import Actor, ChannelState, Origin
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database
+from bot.storage.notify import CHANNELS_CHANNEL, notify
 from bot.storage.tables import channel_settings
 from bot.storage.time import Clock, as_utc, utc_now
 
@@ -54,6 +55,10 @@ class SqlChannelStore:
             for r in rows
         }
         self._loaded_at = self._monotonic()
+
+    def invalidate(self) -> None:
+        """Re-read the switches on the next look-up (another process changed them)."""
+        self._loaded_at = float("-inf")
 
     async def state(self, origin: Origin) -> ChannelState:
         """The channel's switches (defaults when a moderator never set any)."""
@@ -100,6 +105,7 @@ class SqlChannelStore:
         )
         async with self.database.transaction() as connection:
             await connection.execute(statement)
+            await notify(connection, self.database, CHANNELS_CHANNEL)
             await write_audit(
                 connection,
                 actor=actor,

@@ -18,6 +18,7 @@ from bot.core.errors import ClaimExists, NothingChanged, NotLatestRevision, Stal
 from bot.core.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
 from bot.storage.audit import write_audit
 from bot.storage.db import Database
+from bot.storage.notify import CATALOGUE_CHANNEL, notify
 from bot.storage.tables import catalogue_meta, claim_revisions, claims
 from bot.storage.time import Clock, as_utc, utc_now
 
@@ -101,8 +102,13 @@ class SqlClaimStore:
         )
         if result.rowcount == 0:
             await connection.execute(insert(catalogue_meta).values(id=1, version=1))
-            return 1
-        return int(await connection.scalar(select(catalogue_meta.c.version).where(catalogue_meta.c.id == 1)) or 0)
+            version = 1
+        else:
+            version = int(
+                await connection.scalar(select(catalogue_meta.c.version).where(catalogue_meta.c.id == 1)) or 0
+            )
+        await notify(connection, self.database, CATALOGUE_CHANNEL, str(version))
+        return version
 
     async def _write_revision(
         self,

@@ -1,0 +1,44 @@
+"""An edit made through one process's core is matched by another's within a second (PostgreSQL NOTIFY)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.app import open_services
+from bot.core.models import Origin
+from bot.settings import load_settings
+from tests.conftest import FIXTURE_CLAIMS, PROJECT_ROOT
+from tests.fakes.fake_adapter import make_actor
+
+MOD = make_actor("mia", moderator=True)
+ORIGIN = Origin(platform="fake", channel_id="c1", workspace_id="w1")
+
+
+@pytest.mark.postgres
+async def test_an_edit_in_one_process_is_matched_by_another_within_a_second(database_url, monkeypatch):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite process has nobody to notify")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CATALOGUE_DIR", str(FIXTURE_CLAIMS))
+    # A long version-check interval proves the notice, not the safety-net poll, carries the change.
+    monkeypatch.setenv("CATALOGUE_CHECK_INTERVAL_SECONDS", "600")
+    monkeypatch.setenv("MODERATORS_ROLE_IDS", "fake:mods")
+    settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
+    async with open_services(settings) as first, open_services(settings) as second, second.background():
+        await asyncio.wait_for(second.listener.connected.wait(), 10)
+        before = await second.dispatcher.fact_check(ORIGIN, "the great wall of china is visible from the moon")
+        assert before[0].claim is None
+        line = ("claim add great-wall-visible | The Great Wall of China is visible from the Moon. | false | "
+                "It is not. | Fixture | 1970 | Fixture archive | https://example.org/wall | contradicts | A quote.")
+        assert "Saved" in (await first.dispatcher.run_command(MOD, ORIGIN, line))[0].text
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:
+            replies = await second.dispatcher.fact_check(ORIGIN, "the great wall of china is visible from the moon")
+            if replies[0].claim is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert replies[0].claim is not None and replies[0].claim.id == "great-wall-visible"
+        assert time.monotonic() - started < 1.0
