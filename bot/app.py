@@ -80,12 +80,19 @@ class Services:
             self.listener = ChangeListener(self.database, handlers)
             tasks = [asyncio.create_task(self.maintain(), name="factbot-maintenance"),
                      asyncio.create_task(self.listener.run(), name="factbot-change-listener")]
+        tasks.append(asyncio.create_task(self.report_metrics(), name="factbot-metrics"))
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def report_metrics(self, interval: float = 60.0) -> None:
+        """A metrics line in the log every minute: replies, suggestions, duplicates, latency, database errors."""
+        while True:
+            await asyncio.sleep(interval)
+            log.info("metrics", extra=self.dispatcher.metrics.snapshot())
 
     async def maintain(self, interval: float = 3600.0) -> None:
         """Prune once an hour until cancelled; long-running adapters run this beside themselves."""

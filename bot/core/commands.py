@@ -12,6 +12,7 @@ from bot.catalogue.schema import ID_PATTERN
 from bot.core.factcheck import answer
 from bot.core.forms import FormSpec
 from bot.core.live import LiveCatalogue, Snapshot
+from bot.core.metrics import Metrics
 from bot.core.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
@@ -31,6 +32,7 @@ class CommandContext:
     registry: CommandRegistry
     stores: Stores = field(default_factory=Stores)
     policy: ReplyPolicy | None = None
+    metrics: Metrics | None = None
 
 
 Handler = Callable[[CommandContext, str], Awaitable[list[Reply]]]
@@ -141,7 +143,11 @@ async def factcheck(ctx: CommandContext, args: str) -> list[Reply]:
     text = args.strip()
     if not text:
         return [error("Give me the text to check, e.g. `factcheck NATO promised not to expand`.")]
-    return [await answer(ctx.snapshot, text[:MAX_COMMAND_CHARS], origin=ctx.origin, log=ctx.stores.replies)]
+    return [
+        await answer(
+            ctx.snapshot, text[:MAX_COMMAND_CHARS], origin=ctx.origin, log=ctx.stores.replies, metrics=ctx.metrics
+        )
+    ]
 
 
 def claim_reply(stored: StoredClaim) -> Reply:

@@ -7,12 +7,15 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.catalogue.schema import InvalidClaim
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, error, help_command, unknown_claim
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.factcheck import answer, fact_check_reply, recorded
 from bot.core.forms import FormSpec
 from bot.core.live import LiveCatalogue
+from bot.core.metrics import Metrics
 from bot.core.models import (
     Actor,
     CommandEvent,
@@ -57,12 +60,14 @@ class Dispatcher:
         registry: CommandRegistry,
         moderators: ModeratorConfig | None = None,
         stores: Stores | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.policy = policy
         self.registry = registry
         self.moderators = moderators or ModeratorConfig()
         self.stores = stores or Stores()
+        self.metrics = metrics or Metrics()
 
     async def handle(self, event: Event) -> list[Reply]:
         """Answer one event; failures are logged and answered, except in unprompted mode where silence is right."""
@@ -71,14 +76,18 @@ class Dispatcher:
         try:
             match event:
                 case MessageEvent():
-                    return await self._unprompted(event)
+                    replies = await self._unprompted(event)
                 case MentionEvent():
-                    return await self._mention(event)
+                    replies = await self._mention(event)
                 case CommandEvent():
-                    return await self.run_command(event.actor, event.origin, event.line)
+                    replies = await self.run_command(event.actor, event.origin, event.line)
                 case MessageActionEvent():
-                    return await self.fact_check(event.origin, event.target_text)
-        except Exception:
+                    replies = await self.fact_check(event.origin, event.target_text)
+            for reply in replies:
+                self.metrics.incr(f"replies_{reply.kind.value}")
+            return replies
+        except Exception as exc:
+            self.metrics.incr("database_errors" if isinstance(exc, SQLAlchemyError | OSError) else "errors")
             log.exception(
                 "failed to handle %s",
                 type(event).__name__,
@@ -94,17 +103,19 @@ class Dispatcher:
         if not text:
             return [error("There is no text to check in that message.")]
         snapshot = await self.catalogue.current()
-        return [await answer(snapshot, text, origin=origin, log=self.stores.replies)]
+        return [await answer(snapshot, text, origin=origin, log=self.stores.replies, metrics=self.metrics)]
 
     async def _unprompted(self, event: MessageEvent) -> list[Reply]:
         if not await self.policy.may_consider(event.actor, event.origin, event.text):
             return []
         snapshot = await self.catalogue.current()
-        result = await asyncio.to_thread(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
+        with self.metrics.timed_match():
+            result = await asyncio.to_thread(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
         best = result.best
         if result.decision is not Decision.REPLY or best is None:
             return []
         if not await self.policy.take_cooldown(event.origin, best.claim_id):
+            self.metrics.incr("cooldown_skips")
             log.info(
                 "cooldown: not repeating a claim", extra={"claim_id": best.claim_id, "channel": event.origin.channel_id}
             )
@@ -124,7 +135,10 @@ class Dispatcher:
 
     async def first_time(self, key: str, ttl: dt.timedelta = DEDUPE_TTL) -> bool:
         """True the first time `key` is seen within `ttl`: how adapters handle redelivered events exactly once."""
-        return await self.policy.keys.acquire(f"seen:{key}", ttl)
+        first = await self.policy.keys.acquire(f"seen:{key}", ttl)
+        if not first:
+            self.metrics.incr("duplicates_dropped")
+        return first
 
     def is_moderator(self, actor: Actor) -> bool:
         """The core's permission check, applied to every moderator-only command and form."""
@@ -136,7 +150,9 @@ class Dispatcher:
 
     async def _context(self, actor: Actor, origin: Origin) -> CommandContext:
         snapshot = await self.catalogue.current()
-        return CommandContext(actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy)
+        return CommandContext(
+            actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy, self.metrics
+        )
 
     async def _permitted(self, spec: CommandSpec, actor: Actor, how: str) -> bool:
         if not spec.moderator_only or self.is_moderator(actor):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 from bot.core.live import Snapshot
+from bot.core.metrics import Metrics
 from bot.core.models import (
     FEEDBACK_ACTIONS,
     Candidate,
@@ -84,9 +86,11 @@ async def recorded(reply: Reply, result: MatchResult, *, origin: Origin, log: Re
     return dataclasses.replace(reply, reply_id=reply_id)
 
 
-async def answer(snapshot: Snapshot, text: str, *, origin: Origin, log: ReplyLog | None) -> Reply:
+async def answer(
+    snapshot: Snapshot, text: str, *, origin: Origin, log: ReplyLog | None, metrics: Metrics | None = None
+) -> Reply:
     """An explicit fact-check: match in a worker thread, build the reply, record it."""
-    result = await asyncio.to_thread(snapshot.matcher.match, text)
-    return await recorded(
-        fact_check_reply(snapshot, result, origin=origin, unprompted=False, query=text), result, origin=origin, log=log
-    )
+    with metrics.timed_match() if metrics else contextlib.nullcontext():
+        result = await asyncio.to_thread(snapshot.matcher.match, text)
+    reply = fact_check_reply(snapshot, result, origin=origin, unprompted=False, query=text)
+    return await recorded(reply, result, origin=origin, log=log)

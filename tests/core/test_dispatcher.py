@@ -126,3 +126,13 @@ async def test_failures_are_answered_explicitly_and_silent_unprompted(dispatcher
     assert replies[0].kind is ReplyKind.ERROR and "went wrong" in replies[0].text
     assert await fake.say(STAGED) == []
     assert "database unreachable" in caplog.text
+
+
+async def test_metrics_count_replies_duplicates_and_match_latency(dispatcher, fake):
+    await fake.say(STAGED)
+    await fake.command("factcheck my cat likes the blue bowl")
+    assert await dispatcher.first_time("fake:msg:1")
+    assert not await dispatcher.first_time("fake:msg:1")
+    snapshot = dispatcher.metrics.snapshot()
+    assert snapshot["replies_fact-check"] == 1 and snapshot["replies_no-match"] == 1
+    assert snapshot["duplicates_dropped"] == 1 and snapshot["matches"] == 2 and snapshot["match_ms_p99"] >= 0
