@@ -7,11 +7,9 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.catalogue.schema import InvalidClaim
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, error, help_command, unknown_claim
-from bot.core.errors import EditRefused, UnknownClaim
+from bot.core.errors import EditRefused, StorageError, UnknownClaim
 from bot.core.factcheck import answer, fact_check_reply, recorded
 from bot.core.forms import FormSpec
 from bot.core.live import LiveCatalogue
@@ -70,35 +68,46 @@ class Dispatcher:
         self.metrics = metrics or Metrics()
 
     async def handle(self, event: Event) -> list[Reply]:
-        """Answer one event; failures are logged and answered, except in unprompted mode where silence is right."""
+        """Answer one event; never raises: failures are logged and answered, or silent for unprompted messages."""
         if self.policy.ignores(event.actor):
             return []
+        match event:
+            case MessageEvent():
+                work = self._unprompted(event)
+            case MentionEvent():
+                work = self._mention(event)
+            case CommandEvent():
+                work = self._command(event.actor, event.origin, event.line)
+            case MessageActionEvent():
+                work = self._fact_check(event.origin, event.target_text)
+        replies = await self._guard(work, event.origin, silent=isinstance(event, MessageEvent))
+        for reply in replies:
+            self.metrics.incr(f"replies_{reply.kind.value}")
+        return replies
+
+    async def _guard(self, work: Awaitable[list[Reply]], origin: Origin, *, silent: bool = False) -> list[Reply]:
         try:
-            match event:
-                case MessageEvent():
-                    replies = await self._unprompted(event)
-                case MentionEvent():
-                    replies = await self._mention(event)
-                case CommandEvent():
-                    replies = await self.run_command(event.actor, event.origin, event.line)
-                case MessageActionEvent():
-                    replies = await self.fact_check(event.origin, event.target_text)
-            for reply in replies:
-                self.metrics.incr(f"replies_{reply.kind.value}")
-            return replies
+            return await work
         except Exception as exc:
-            self.metrics.incr("database_errors" if isinstance(exc, SQLAlchemyError | OSError) else "errors")
-            log.exception(
-                "failed to handle %s",
-                type(event).__name__,
-                extra={"platform": event.origin.platform, "channel": event.origin.channel_id},
-            )
-            if isinstance(event, MessageEvent):
+            storage = isinstance(exc, StorageError)
+            self.metrics.incr("database_errors" if storage else "errors")
+            log.exception("failed to answer", extra={"platform": origin.platform, "channel": origin.channel_id})
+            if silent:
                 return []
+            if storage:
+                return [
+                    error(
+                        "A database error stopped this, so nothing was changed. It has been logged; please "
+                        "try again in a minute."
+                    )
+                ]
             return [error("Sorry, something went wrong while answering. It has been logged for the maintainers.")]
 
     async def fact_check(self, origin: Origin, text: str) -> list[Reply]:
-        """An explicit fact-check request: the lower (suggest) tier is enough to answer."""
+        """An explicit fact-check request: the lower (suggest) tier is enough to answer. Never raises."""
+        return await self._guard(self._fact_check(origin, text), origin)
+
+    async def _fact_check(self, origin: Origin, text: str) -> list[Reply]:
         text = text.strip()[:MAX_TEXT_CHARS]
         if not text:
             return [error("There is no text to check in that message.")]
@@ -127,11 +136,11 @@ class Dispatcher:
         text = event.text.strip()
         if _is_filler(text):
             if event.referenced_text and event.referenced_text.strip():
-                return await self.fact_check(event.origin, event.referenced_text)
+                return await self._fact_check(event.origin, event.referenced_text)
             return await help_command(await self._context(event.actor, event.origin), "")
         if self.registry.resolve(text) is not None:
-            return await self.run_command(event.actor, event.origin, text)
-        return await self.fact_check(event.origin, text)
+            return await self._command(event.actor, event.origin, text)
+        return await self._fact_check(event.origin, text)
 
     async def first_time(self, key: str, ttl: dt.timedelta = DEDUPE_TTL) -> bool:
         """True the first time `key` is seen within `ttl`: how adapters handle redelivered events exactly once."""
@@ -178,7 +187,10 @@ class Dispatcher:
             return [error(f"Not saved: {exc}.")]
 
     async def run_command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
-        """Parse a command line with the shared grammar, check permission, run it."""
+        """Parse a command line with the shared grammar, check permission, run it. Never raises."""
+        return await self._guard(self._command(actor, origin, line), origin)
+
+    async def _command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
         line = line.strip()[:MAX_TEXT_CHARS]
         resolved = self.registry.resolve(line)
         if resolved is None:
@@ -191,7 +203,10 @@ class Dispatcher:
         return await self._run(actor, origin, lambda ctx: spec.handler(ctx, args))
 
     async def submit_form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
-        """A submitted modal: the same permission check and validation as the typed command."""
+        """A submitted modal: the same permission check and validation as the typed command. Never raises."""
+        return await self._guard(self._form(actor, origin, form, fields), origin)
+
+    async def _form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
         spec = next((s for s in self.registry.specs() if s.name == form and s.form_handler is not None), None)
         if spec is None or spec.form_handler is None:
             return [error(f"Unknown form `{form[:60]}`.")]

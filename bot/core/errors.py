@@ -5,6 +5,10 @@ from __future__ import annotations
 from bot.core.models import StoredClaim
 
 
+class StorageError(Exception):
+    """The database could not be reached or failed; the storage layer raises this so the core can degrade."""
+
+
 class EditRefused(Exception):
     """Base for refusals: the message is shown to the moderator as it is."""
 

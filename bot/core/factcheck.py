@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 
+from bot.core.errors import StorageError
 from bot.core.live import Snapshot
 from bot.core.metrics import Metrics
 from bot.core.models import (
@@ -20,6 +22,8 @@ from bot.core.models import (
     ReplyKind,
 )
 from bot.core.ports import ReplyLog
+
+logger = logging.getLogger(__name__)
 
 # Candidates below this score are noise, not "close": they are not shown even when nothing matched.
 CLOSE_CANDIDATE_FLOOR = 0.15
@@ -76,13 +80,18 @@ async def recorded(reply: Reply, result: MatchResult, *, origin: Origin, log: Re
     """Remember which claim a reply showed and why, so feedback can refer to it; no message text is kept."""
     if log is None:
         return reply
-    reply_id = await log.record(
-        origin=origin,
-        kind=reply.kind,
-        result=result,
-        shown_claim=reply.claim.id if reply.claim else None,
-        unprompted=reply.unprompted,
-    )
+    try:
+        reply_id = await log.record(
+            origin=origin,
+            kind=reply.kind,
+            result=result,
+            shown_claim=reply.claim.id if reply.claim else None,
+            unprompted=reply.unprompted,
+        )
+    except StorageError:
+        # The answer matters more than its bookkeeping: reply without feedback buttons, and say so in the log.
+        logger.warning("could not record a reply; sending it without feedback buttons", exc_info=True)
+        return dataclasses.replace(reply, actions=tuple(a for a in reply.actions if a not in FEEDBACK_ACTIONS))
     return dataclasses.replace(reply, reply_id=reply_id)
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.errors import StorageError
 from bot.core.models import StoredClaim
 from bot.core.ports import CatalogueSource
 from bot.matching.matcher import ClaimMatcher, Thresholds
@@ -55,9 +56,15 @@ class LiveCatalogue:
         async with self._lock:
             if self._snapshot is not None and self._monotonic() - self._checked_at < self.check_interval:
                 return self._snapshot
-            version = await self.source.catalogue_version()
-            if self._snapshot is None or version != self._snapshot.version:
-                self._snapshot = await self._build(version)
+            try:
+                version = await self.source.catalogue_version()
+                if self._snapshot is None or version != self._snapshot.version:
+                    self._snapshot = await self._build(version)
+            except StorageError:
+                if self._snapshot is None:
+                    raise
+                # The database is away: keep answering from the last catalogue we had, and try again later.
+                log.warning("catalogue check failed; using the last loaded catalogue", exc_info=True)
             self._checked_at = self._monotonic()
             return self._snapshot
 

@@ -46,7 +46,7 @@ class SqlChannelStore:
         self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             rows = (await connection.execute(select(channel_settings))).all()
         self._cache = {
             (r.platform, r.workspace_id, r.channel_id): ChannelState(

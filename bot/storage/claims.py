@@ -74,25 +74,25 @@ class SqlClaimStore:
 
     async def catalogue_version(self) -> int:
         """A number that changes whenever any claim changes."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             version = await connection.scalar(select(catalogue_meta.c.version).where(catalogue_meta.c.id == 1))
         return int(version or 0)
 
     async def all(self) -> list[StoredClaim]:
         """Every claim, retired ones included, in id order."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             rows = (await connection.execute(select(claims).order_by(claims.c.id))).all()
         return [self._stored(row) for row in rows]
 
     async def get(self, claim_id: str) -> StoredClaim | None:
         """One claim by id."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             row = (await connection.execute(select(claims).where(claims.c.id == claim_id))).first()
         return self._stored(row) if row else None
 
     async def is_empty(self) -> bool:
         """True until the first import; retiring every claim does not make the catalogue empty."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             count = await connection.scalar(select(func.count()).select_from(claims))
         return not count
 
@@ -352,7 +352,7 @@ class SqlClaimStore:
 
     async def history(self, claim_id: str, limit: int = 20) -> list[Revision]:
         """The newest revisions of a claim, newest first."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             rows = (
                 await connection.execute(
                     select(claim_revisions)
@@ -365,7 +365,7 @@ class SqlClaimStore:
 
     async def revision(self, revision_id: int) -> Revision | None:
         """One revision by its number."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             row = (await connection.execute(select(claim_revisions).where(claim_revisions.c.id == revision_id))).first()
         return self._revision(row) if row else None
 

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.core.errors import StorageError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -85,10 +87,22 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed on success, rolled back on any error."""
-        async with self.engine.connect() as connection:
-            await connection.execution_options(**{WRITE_OPTION: True})
-            async with connection.begin():
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execution_options(**{WRITE_OPTION: True})
+                async with connection.begin():
+                    yield connection
+        except (OSError, SQLAlchemyError) as exc:
+            raise StorageError(f"database error: {_reason(exc)}") from exc
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; database failures surface as StorageError."""
+        try:
+            async with self.engine.connect() as connection:
                 yield connection
+        except (OSError, SQLAlchemyError) as exc:
+            raise StorageError(f"database error: {_reason(exc)}") from exc
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe when several processes start at once."""
@@ -97,14 +111,18 @@ class Database:
                 if not self.is_sqlite:
                     await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
                 await connection.run_sync(_run_migrations)
-        except (OSError, SQLAlchemyError) as exc:
-            reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-            raise DatabaseUnavailable(f"cannot use the database {redacted(self.url)}: {reason}") from exc
+        except (OSError, SQLAlchemyError, StorageError) as exc:
+            cause = exc.__cause__ if isinstance(exc, StorageError) and exc.__cause__ else exc
+            raise DatabaseUnavailable(f"cannot use the database {redacted(self.url)}: {_reason(cause)}") from exc
         log.info("database schema is current", extra={"database": redacted(self.url)})
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
 def _run_migrations(connection: Connection) -> None:

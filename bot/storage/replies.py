@@ -48,7 +48,7 @@ class SqlReplyLog:
 
     async def claim_of(self, reply_id: str) -> tuple[bool, str | None]:
         """Whether the reply is known, and the claim it showed."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             row = (await connection.execute(select(replies.c.claim_id).where(replies.c.id == reply_id))).first()
         return (row is not None, row.claim_id if row else None)
 
@@ -84,7 +84,7 @@ class SqlReplyLog:
         if since is not None:
             reply_query = reply_query.where(replies.c.created_at >= since)
             feedback_query = feedback_query.where(feedback.c.created_at >= since)
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             reply_rows = (await connection.execute(reply_query)).all()
             feedback_rows = (await connection.execute(feedback_query)).all()
         per_claim: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])

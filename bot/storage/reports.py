@@ -68,7 +68,7 @@ class SqlReportStore:
 
     async def get(self, report_id: int) -> Report | None:
         """One report by number."""
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             row = (await connection.execute(select(reports).where(reports.c.id == report_id))).first()
         return self._report(row) if row else None
 
@@ -79,7 +79,7 @@ class SqlReportStore:
             query = query.order_by(reports.c.id.desc())
         else:
             query = query.where(reports.c.state == ReportState.OPEN.value).order_by(reports.c.id)
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             rows = (await connection.execute(query.limit(limit))).all()
         return [self._report(row) for row in rows]
 
@@ -116,7 +116,7 @@ class SqlReportStore:
         query = select(reports.c.id)
         if since is not None:
             query = query.where(reports.c.created_at >= since)
-        async with self.database.engine.connect() as connection:
+        async with self.database.reading() as connection:
             return len((await connection.execute(query)).all())
 
     async def prune(self, older_than: dt.timedelta) -> int:

@@ -201,7 +201,7 @@ async def test_a_failure_inside_the_transaction_leaves_nothing_half_done(service
     before = await services.store.get("moon-landing-real")
     revisions_before = len(await services.store.history("moon-landing-real"))
     replies = await db_fake.command("claim edit moon-landing-real verdict false", actor=MOD)
-    assert replies[0].kind is ReplyKind.ERROR and "went wrong" in replies[0].text
+    assert replies[0].kind is ReplyKind.ERROR and "A database error stopped this" in replies[0].text
     assert await services.store.get("moon-landing-real") == before
     assert len(await services.store.history("moon-landing-real")) == revisions_before
 

@@ -31,8 +31,10 @@ async def test_an_edit_in_one_process_is_matched_by_another_within_a_second(data
         await asyncio.wait_for(second.listener.connected.wait(), 10)
         before = await second.dispatcher.fact_check(ORIGIN, "the great wall of china is visible from the moon")
         assert before[0].claim is None
-        line = ("claim add great-wall-visible | The Great Wall of China is visible from the Moon. | false | "
-                "It is not. | Fixture | 1970 | Fixture archive | https://example.org/wall | contradicts | A quote.")
+        line = (
+            "claim add great-wall-visible | The Great Wall of China is visible from the Moon. | false | "
+            "It is not. | Fixture | 1970 | Fixture archive | https://example.org/wall | contradicts | A quote."
+        )
         assert "Saved" in (await first.dispatcher.run_command(MOD, ORIGIN, line))[0].text
         started = time.monotonic()
         while time.monotonic() - started < 1.0:
