@@ -228,6 +228,24 @@ async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run factbot on a chat platform until stopped."""
+    if args.platform == "discord":
+        from bot.adapters.discord.runner import run as run_discord
+
+        return await run_discord(settings)
+    from bot.adapters.slack.runner import run as run_slack
+
+    return await run_slack(settings)
+
+
+async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Register the application commands with Discord: a deliberate step, not done on every start."""
+    from bot.adapters.discord.runner import sync_commands
+
+    return await sync_commands(settings, guild_id=args.guild)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -283,6 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--publisher", default="factbot", help="organisation named as author (claimreview)")
     catalogue_option(export)
     export.set_defaults(handler=cmd_export, is_async=True)
+
+    run = sub.add_parser("run", help="run factbot on Discord or Slack")
+    run.add_argument("platform", choices=("discord", "slack"))
+    run.set_defaults(handler=cmd_run, is_async=True, log_level_from_settings=True)
+
+    discord_parser = sub.add_parser("discord", help="Discord tools")
+    discord_sub = discord_parser.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
+    sync = discord_sub.add_parser("sync", help="register the slash commands and the message menu with Discord")
+    sync.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
+    sync.set_defaults(handler=cmd_discord_sync, is_async=True)
 
     stats = sub.add_parser("stats", help="replies, feedback and reports for a period, with an optional chart")
     stats.add_argument("--period", default="7d", help="e.g. 24h, 7d, 30d or all (default 7d)")

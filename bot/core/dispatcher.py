@@ -43,7 +43,8 @@ _FILLER = frozenset(
 )
 
 
-def _is_filler(text: str) -> bool:
+def is_bare_mention(text: str) -> bool:
+    """True when the text after a mention only says "check this": the message replied to is what to check."""
     words = text.lower().replace("?", " ").replace("!", " ").split()
     return all(w in _FILLER for w in words)
 
@@ -134,7 +135,7 @@ class Dispatcher:
 
     async def _mention(self, event: MentionEvent) -> list[Reply]:
         text = event.text.strip()
-        if _is_filler(text):
+        if is_bare_mention(text):
             if event.referenced_text and event.referenced_text.strip():
                 return await self._fact_check(event.origin, event.referenced_text)
             return await help_command(await self._context(event.actor, event.origin), "")

@@ -21,15 +21,17 @@ class SqlKeyStore:
 
     async def acquire(self, key: str, ttl: dt.timedelta) -> bool:
         """Take `key` for `ttl` unless someone holds it already; True if this call took it."""
-        now = self.clock()
         dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
-        statement = dialect_insert(expiring_keys).values(key=key[:300], expires_at=now + ttl)
-        statement = statement.on_conflict_do_update(
-            index_elements=[expiring_keys.c.key],
-            set_={"expires_at": statement.excluded.expires_at},
-            where=expiring_keys.c.expires_at <= now,
-        )
         async with self.database.transaction() as connection:
+            # Read the clock only once the write lock is held, so a statement that waited in a queue cannot carry
+            # an earlier time than one that committed before it.
+            now = self.clock()
+            statement = dialect_insert(expiring_keys).values(key=key[:300], expires_at=now + ttl)
+            statement = statement.on_conflict_do_update(
+                index_elements=[expiring_keys.c.key],
+                set_={"expires_at": statement.excluded.expires_at},
+                where=expiring_keys.c.expires_at <= now,
+            )
             result = await connection.execute(statement)
         return result.rowcount == 1
 

@@ -1,0 +1,97 @@
+"""The one way untrusted text reaches a Discord payload: mentions defused, Markdown escaped, cut cleanly."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from discord.utils import escape_markdown
+
+ELLIPSIS = "\u2026"
+ZERO_WIDTH_SPACE = "\u200b"
+# `@everyone`, `@here` (even glued to more text) and `<@id>`, `<@!id>`, `<@&id>`, whatever the case or the id length.
+_MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
+_ZWJ = "\u200d"
+
+
+def defuse_mentions(text: str) -> str:
+    """Break every mass, role and user mention with a zero-width space, so it cannot ping even if parsed."""
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
+
+
+_BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
+
+
+def no_previews(text: str) -> str:
+    """Wrap bare links in <…>, which stops Discord previewing them even on a message that has embeds."""
+    return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
+
+
+def untrusted(text: str) -> str:
+    """User or catalogue text made inert: no pings, no Markdown, no masked links (bare URLs stay readable)."""
+    return escape_markdown(defuse_mentions(text))
+
+
+def _joins_previous(char: str) -> bool:
+    code = ord(char)
+    return (
+        unicodedata.combining(char) != 0
+        or char == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences (subdivision flags)
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def _is_regional_indicator(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def _safe_cut(text: str, cut: int) -> int:
+    """Move a cut left until it falls between two grapheme clusters (approximately; no `regex` needed)."""
+    while 0 < cut < len(text) and (_joins_previous(text[cut]) or text[cut - 1] == _ZWJ):
+        cut -= 1
+    if 0 < cut < len(text) and _is_regional_indicator(text[cut]):
+        run = 0
+        while cut - run > 0 and _is_regional_indicator(text[cut - run - 1]):
+            run += 1
+        cut -= run % 2  # flags are pairs: never keep half of one
+    if 0 < cut < len(text) and text[cut - 1] == "\r" and text[cut] == "\n":
+        cut -= 1
+    return cut
+
+
+def clip(text: str, limit: int) -> str:
+    """Fit text in `limit` characters, cutting at a word or cluster boundary and ending with an ellipsis."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    cut = _safe_cut(text, limit - 1)
+    space = text.rfind(" ", 0, cut + 1)
+    if space > cut - 40 and space > limit // 2:
+        cut = space
+    head = text[: _safe_cut(text, cut)]
+    while True:  # no dangling space or joiner, and no escape backslash left to escape the ellipsis
+        tidy = head.rstrip().rstrip(_ZWJ)
+        if (len(tidy) - len(tidy.rstrip("\\"))) % 2:
+            tidy = tidy[:-1]
+        if tidy == head:
+            break
+        head = tidy
+    return head + ELLIPSIS
+
+
+def quote(text: str, limit: int) -> str:
+    """Untrusted text in curly quotes, escaped, within `limit` characters."""
+    return f"\u201c{clip(untrusted(' '.join(text.split())), limit - 2)}\u201d"
+
+
+_ESCAPED = re.compile(r"\\([^\w\s])")
+
+
+def unquote(text: str) -> str:
+    """Undo `quote` well enough to pre-fill a form with text factbot showed (it may have been shortened)."""
+    inner = text.removeprefix("\u201c").removesuffix("\u201d")
+    return _ESCAPED.sub(r"\1", inner).replace("@" + ZERO_WIDTH_SPACE, "@")

@@ -1,0 +1,107 @@
+"""Safe Slack text: the one escape for mrkdwn, links built only by code, and cuts that never split a character."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+ELLIPSIS = "\u2026"
+MAX_URL = 2000
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_UNESCAPES = {"amp": "&", "lt": "<", "gt": ">"}
+_ZWJ = "\u200d"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def slack_escape(text: str) -> str:
+    """Escape `&`, `<` and `>` so user or catalogue text can never become a mention, a ping or a link."""
+    return text.translate(_ESCAPES)
+
+
+def slack_unescape(text: str) -> str:
+    """Undo slack_escape (used by tests and to show Slack's own text in plain inputs)."""
+    return _ENTITY.sub(lambda m: _UNESCAPES[m.group(1)], text)
+
+
+def scrub(text: str) -> str:
+    """Replace lone surrogates (possible in JSON input) so payloads always encode as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _attaches_to_previous(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in {"Mn", "Me", "Mc"}
+        or ch == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def grapheme_cut(text: str, index: int) -> int:
+    """The largest cut position <= index that does not split a combining sequence, emoji sequence or flag."""
+    index = max(0, min(index, len(text)))
+    while 0 < index < len(text) and (_attaches_to_previous(text[index]) or text[index - 1] == _ZWJ):
+        index -= 1
+    if 0 < index < len(text) and _is_regional_indicator(text[index]):
+        run = 0
+        while index - run > 0 and _is_regional_indicator(text[index - run - 1]):
+            run += 1
+        if run % 2 == 1:
+            index -= 1
+    return index
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, on a grapheme boundary, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    cut = grapheme_cut(text, limit - len(ELLIPSIS))
+    return text[:cut].rstrip() + ELLIPSIS
+
+
+def fit(text: str, limit: int) -> str:
+    """Escape text for mrkdwn, cut so that the escaped form is at most `limit` characters."""
+    text = scrub(text)
+    escaped = slack_escape(text)
+    budget = limit
+    while len(escaped) > limit:
+        budget -= max(1, len(escaped) - limit)
+        escaped = slack_escape(truncate(text, budget))
+    return escaped
+
+
+def https_url(url: str) -> str | None:
+    """The URL if it is a clean https link factbot may show under its name, else None."""
+    if not url or len(url) > MAX_URL:
+        return None
+    if any(ch.isspace() or ch in '<>|"' or unicodedata.category(ch) in {"Cc", "Cf"} for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not parts.hostname or "." not in parts.hostname:
+        return None
+    if parts.username or parts.password:
+        return None
+    return url
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link built by code: `<https://...|label>`, or just the escaped label when the URL is not safe."""
+    safe = https_url(url)
+    shown = slack_escape(scrub(label))
+    if safe is None:
+        return shown
+    return f"<{slack_escape(safe)}|{shown}>"

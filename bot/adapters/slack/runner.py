@@ -1,0 +1,101 @@
+"""`factbot run slack`: Socket Mode or HTTP mode until SIGTERM or SIGINT, then a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack.app import SlackBot, SlackConfigError, build_bot, check
+from bot.adapters.slack.redact import install_token_filter
+from bot.adapters.slack.web import HttpServer
+from bot.app import open_services
+from bot.settings import Settings, SlackSettings
+
+log = logging.getLogger(__name__)
+
+# After SIGTERM, how long acknowledged work may take to finish (Heroku-style hosts allow 30 seconds in all).
+SHUTDOWN_SECONDS = 10.0
+
+
+@contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Set `stop` on SIGTERM or SIGINT for as long as the block runs."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+async def run(settings: Settings) -> int:
+    """Run factbot on Slack until stopped; 0 after a clean stop, 1 if Slack refuses the token, 2 for bad settings."""
+    try:
+        check(settings.slack)
+    except SlackConfigError as exc:
+        print(f"factbot: {exc}", file=sys.stderr)
+        return 2
+    install_token_filter()
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        async with open_services(settings) as services:
+            bot = await build_bot(settings.slack, services.dispatcher, services.database)
+            try:
+                return await serve(bot, settings.slack, stop)
+            finally:
+                await bot.aclose(SHUTDOWN_SECONDS)
+                log.info("factbot stopped", extra={"failures_after_ack": bot.work.failures})
+
+
+async def serve(bot: SlackBot, settings: SlackSettings, stop: asyncio.Event) -> int:
+    """Serve in the configured mode until `stop` is set."""
+    if not bot.oauth:
+        try:
+            identity = await bot.app.client.auth_test()
+        except SlackApiError as exc:
+            log.error("Slack refused the bot token", extra={"error": exc.response.get("error")})
+            return 1
+        log.info("signed in to Slack", extra={"team": identity.get("team_id"), "bot_user": identity.get("user_id")})
+    if settings.mode == "socket":
+        await serve_socket_mode(bot, _app_token(settings), stop)
+    else:
+        server = HttpServer(bot, settings.host, settings.port)
+        await server.start()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+    return 0
+
+
+def _app_token(settings: SlackSettings) -> str:
+    if settings.app_token is None:
+        raise SlackConfigError("Slack socket mode needs SLACK_APP_TOKEN")
+    return settings.app_token.get_secret_value()
+
+
+async def serve_socket_mode(bot: SlackBot, app_token: str, stop: asyncio.Event) -> None:
+    """Hold a Socket Mode connection (the SDK reconnects by itself) until `stop` is set."""
+    handler = AsyncSocketModeHandler(bot.app, app_token)
+    connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]  # unannotated upstream
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if connecting.done():
+            connecting.result()
+            log.info("connected to Slack over Socket Mode")
+            await stopping
+    finally:
+        connecting.cancel()
+        stopping.cancel()
+        await handler.close_async()  # type: ignore[no-untyped-call]  # unannotated upstream
