@@ -211,3 +211,14 @@ def test_output_closed_early_is_not_an_error(tmp_path):
         assert proc.wait(timeout=60) == 0
         writer.join(timeout=10)
         assert b"Traceback" not in proc.stderr.read()
+
+
+def test_stats_prints_figures_and_writes_a_chart(tmp_path):
+    assert factbot("check", "NATO never promised not to expand", tmp=tmp_path).returncode == 0
+    chart = tmp_path / "stats.png"
+    result = factbot("stats", "--period", "all", "--chart", str(chart), tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "fact-check replies: 1" in result.stdout and "nato-never-promised: 1" in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    bad = factbot("stats", "--period", "fortnight", tmp=tmp_path)
+    assert bad.returncode == 2 and "is not a period" in bad.stderr
