@@ -178,11 +178,15 @@ async def claim_search(ctx: CommandContext, args: str) -> list[Reply]:
     if not query:
         return [error("Search for what? Use `claim search WORDS`, e.g. `claim search Baker one inch`.")]
     ranked = await asyncio.to_thread(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS)
-    by_id = [(ctx.snapshot.claims[c.claim_id].claim, c.score) for c in ranked if c.score > 0]
+    # Someone typing part of an id wants that claim first; then the claims whose wording matches best.
     id_hits = [
-        s.claim for i, s in ctx.snapshot.claims.items() if query.lower() in i and all(i != c.id for c, _ in by_id)
+        (stored.claim, 1.0) for claim_id, stored in sorted(ctx.snapshot.claims.items()) if query.lower() in claim_id
     ]
-    results = tuple((by_id + [(c, 1.0) for c in id_hits])[:MAX_SEARCH_RESULTS])
+    shown = {claim.id for claim, _ in id_hits}
+    by_text = [
+        (ctx.snapshot.claims[c.claim_id].claim, c.score) for c in ranked if c.score > 0 and c.claim_id not in shown
+    ]
+    results = tuple((id_hits + by_text)[:MAX_SEARCH_RESULTS])
     if not results:
         return [info(f"No claim matches \u201c{query[:200]}\u201d.")]
     return [
