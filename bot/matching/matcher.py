@@ -1,47 +1,156 @@
-"""Match chat messages to catalogue claims and decide whether the bot may speak: pure and synchronous."""
+"""Match chat messages to catalogue claims and decide whether the bot may speak: pure and synchronous.
+
+How a message is scored (benchmarks/README.md has the measurements behind each choice):
+
+1. Normalisation (`text.py`). Clean, guess the language, drop stop-words, stem with that language's Snowball
+   stemmer, fold accents, and note for every word whether it stands under a negation. Words the catalogue
+   does not know are repaired against its vocabulary (typos) or split into known words ("#natoexpansion").
+2. Windows (`windows.py`). A message of up to WHOLE_TERMS content words is matched whole; a longer one in
+   overlapping windows of WINDOW_TERMS words, so a claim in one sentence of a long chatty message is not
+   drowned out and words scattered over a long text cannot add up to a claim.
+3. Ranking. BM25 over one document per claim (its text plus all its aliases). A claim's key is its best
+   window's BM25 score; for a claim with a negated phrasing (only those can have a mirror claim), times the
+   stance factor of the phrasing (claim text or alias) that fits the window best: 1 when the words they share
+   stand under the same negations, down to `stance_penalty` when none do. So "NATO never promised not to
+   expand" ranks the claim that denies the promise above the one that asserts it, and "NATO didn't promise
+   Russia it wouldn't expand" likewise, while a message that denies a claim with no mirror still finds it.
+4. Confidence, for the leading claims only. Against each phrasing: coverage (how much of the phrasing, and of
+   the claim's core - the words its phrasings in that language repeat - the window contains; IDF-weighted,
+   with a floor so that words every claim shares still count, and partial credit for stems that share a
+   prefix) and focus (how much of the window span between the first and last matched word the claim's
+   vocabulary explains), combined as an F-beta score that favours coverage, times the stance factor. A claim's
+   score is its best confidence, capped at the score above it so the list stays ordered and a runner-up that
+   looks surer than the leader leaves no margin to reply on.
+5. Decision. `reply` (speak unprompted) needs a score of at least `reply`, a margin of `reply_margin` over the
+   runner-up and `min_reply_words` content words in the matched window; `suggest` (offer when asked) covers
+   scores from `suggest` up.
+
+Work is bounded for any input: the text is cut to MAX_MATCH_CHARS characters, windows to MAX_WINDOWS, claims
+keyed per window to those that can still reach the top, and the detailed confidence runs for CONFIDENCE_CLAIMS
+claims in CONFIDENCE_WINDOWS windows each. Nothing compares the message with every claim.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core.models import Candidate, Claim, Decision, MatchResult
 from bot.matching.index import Bm25Index
-from bot.matching.text import Analysed, analyse
-from bot.matching.windows import split_windows
+from bot.matching.text import Analysed, analyse, content_words, negation_cues, stem_words
+from bot.matching.windows import term_windows
 
-MAX_MATCH_CHARS = 5000
-MAX_DOCS_PER_WINDOW = 256
-TYPO_MIN_LENGTH = 5
-TYPO_MIN_SIMILARITY = 0.8
+MAX_MATCH_CHARS = 8000  # a longer message is matched on its first MAX_MATCH_CHARS characters
+MAX_WINDOWS = 64
+WHOLE_TERMS = 40  # a message with at most this many content words is matched whole ...
+WINDOW_TERMS = 20  # ... a longer one in overlapping windows of this many words,
+WINDOW_STRIDE = 8  # this many apart (or further, so that MAX_WINDOWS windows still cover the whole text)
+MAX_CANDIDATES = 64  # at most this many claims keyed per window
+CONFIDENCE_CLAIMS = 6  # leading claims whose confidence is worked out in detail
+CONFIDENCE_WINDOWS = 3  # per leading claim, its best windows by key
+TYPO_MIN_LENGTH = 4  # shorter unknown words are not repaired
+TYPO_MIN_SIMILARITY = 0.75  # normalised Levenshtein similarity a repair needs
+SEGMENT_MIN_LENGTH = 8  # shorter unknown words are not split
+PREFIX = 5  # stems that share this many leading characters ("expand"/"expans", "german"/"germani") ...
+PREFIX_CREDIT = 0.7  # ... count for this share of a full match in the confidence
+WEIGHT_FLOOR = 0.5  # share of the largest IDF below which no word's confidence weight falls
+MIN_PHRASING_MASS = 2.5  # a phrasing is covered in full only by IDF mass worth this many of the rarest words
+CORE_SHARE = 0.5  # share of the claim's core in the coverage; the rest is the phrasing's own
+COVERAGE_WEIGHT = 2.0  # beta of the F-beta score: coverage counts this many times as much as focus
+CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Decision thresholds on the [0, 1] match score; see the README for how they were chosen."""
+    """Decision thresholds on the [0, 1] match score; benchmarks/README.md says how they were chosen."""
 
-    reply: float = 0.62
-    suggest: float = 0.35
-    reply_margin: float = 0.08
+    reply: float = 0.46
+    suggest: float = 0.30
+    reply_margin: float = 0.0
     min_reply_words: int = 3
-    stance_penalty: float = 0.8
+    stance_penalty: float = 0.6
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.suggest <= self.reply <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= suggest <= reply <= 1")
         if not 0.0 < self.stance_penalty <= 1.0:
             raise ValueError("stance_penalty must be in (0, 1]")
+        if not 0.0 <= self.reply_margin <= 1.0:
+            raise ValueError("reply_margin must be in [0, 1]")
+        if self.min_reply_words < 1:
+            raise ValueError("min_reply_words must be at least 1")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building: the index is hundreds of thousands of small tuples
+    and none of them are garbage, so collections during the build only cost time (a fifth of it at 100k)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _prefix(term: str) -> str:
+    return term[:PREFIX] if len(term) >= PREFIX else ""
+
+
+class _Phrasing(NamedTuple):
+    """One phrasing of a claim (its text or an alias), kept small: there are hundreds of thousands."""
+
+    number: int  # position in Claim.variants()
+    terms: tuple[str, ...]
+    stances: tuple[int, ...]  # per term: 1 under a negation, 0 not, -1 for negation words; () if all 0
+    weight: float  # confidence weight (floored IDF) of its distinct terms
+    lang: str
 
 
 @dataclass(frozen=True, slots=True)
-class _Variant:
-    claim_index: int
+class _Core:
+    """What the confidence needs about a whole claim, worked out on demand and cached."""
+
+    vocabulary: frozenset[str]
+    prefixes: frozenset[str]
+    by_lang: dict[str, tuple[dict[str, float], float]]  # language -> (term -> weight x share of phrasings, total)
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One analysed window of a message."""
+
     text: str
-    negations: int
+    terms: tuple[str, ...]  # query terms in reading order, after typo repair
+    query: frozenset[str]
+    stances: dict[str, int]
+    prefixes: frozenset[str]
+    bm25: npt.NDArray[np.float32] | None  # BM25 score of every claim; None when no term is in the index
+
+
+@dataclass(slots=True)
+class _Found:
+    """What ranking learnt about one claim over a message's windows."""
+
+    key: float
+    windows: list[tuple[float, int]] = field(default_factory=list)  # (key, window index), bounded
+
+    def add(self, key: float, window: int) -> None:
+        self.key = max(self.key, key)
+        self.windows.append((key, window))
+        if len(self.windows) > CONFIDENCE_WINDOWS:
+            self.windows.sort(key=lambda kw: -kw[0])
+            del self.windows[CONFIDENCE_WINDOWS:]
 
 
 class ClaimMatcher:
@@ -50,79 +159,322 @@ class ClaimMatcher:
     def __init__(self, claims: Sequence[Claim], thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
         self.claims = tuple(c for c in claims if c.is_active)
-        documents: list[tuple[str, ...]] = []
-        self._variants: list[_Variant] = []
-        self._typo_stems: dict[str, str] = {}
-        for index, claim in enumerate(self.claims):
-            for variant in claim.variants():
-                analysed = analyse(variant.text, variant.lang)
-                documents.append(analysed.terms)
-                self._variants.append(_Variant(index, variant.text, analysed.negations))
-                for word, stem in zip(analysed.surface, analysed.terms, strict=True):
-                    if len(word) >= TYPO_MIN_LENGTH - 1:
-                        self._typo_stems.setdefault(word, stem)
+        with _gc_paused():
+            self._build()
+        self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
+
+    def _build(self) -> None:
+        documents: list[list[str]] = []
+        phrasings: list[list[tuple[tuple[str, ...], tuple[int, ...], str]]] = []
+        surface_stems: dict[str, str] = {}
+        for claim in self.claims:
+            doc: list[str] = []
+            parts: list[tuple[tuple[str, ...], tuple[int, ...], str]] = []
+            texts = ((claim.claim, claim.lang), *((a.text, a.lang) for a in claim.aliases))
+            for text, lang in texts:  # the order of Claim.variants()
+                result = analyse(text, lang)
+                doc.extend(result.terms)
+                stances: tuple[int, ...] = ()  # () stands for "all 0": most phrasings negate nothing
+                cues = negation_cues(result.lang)
+                if result.negations or not cues.isdisjoint(result.surface):
+                    stances = tuple(-1 if w in cues else s for w, s in zip(result.surface, result.stances, strict=True))
+                parts.append((result.terms, stances, result.lang))
+                surface_stems.update(zip(result.surface, result.terms, strict=True))
+            documents.append(doc)
+            phrasings.append(parts)
         self.index = Bm25Index(documents)
-        self._doc_claim = np.asarray([v.claim_index for v in self._variants], dtype=np.int32)
-        self._doc_negations = np.asarray([v.negations % 2 for v in self._variants], dtype=np.int8)
+        del documents
+        self._idf: list[float] = self.index.idf.tolist()
+        self._floor = WEIGHT_FLOOR * self.index.max_idf
+        floor = self._floor
+        weight_of = {t: max(self._idf[i], floor) for t, i in self.index.vocabulary.items()}
+        self._phrasings: tuple[tuple[_Phrasing, ...], ...] = tuple(
+            tuple(
+                _Phrasing(number, terms, stances, sum(map(weight_of.__getitem__, set(terms))), lang)
+                for number, (terms, stances, lang) in enumerate(parts)
+            )
+            for parts in phrasings
+        )
+        del phrasings
+        # Claims with a phrasing that negates something: only these can have a mirror claim, so only these
+        # are keyed down on a stance mismatch. A claim stated without any negation is most likely the very
+        # claim a negated message denies.
+        self._negatable = [any(p.stances for p in parts) for parts in self._phrasings]
+        self._surface_stems = {w: t for w, t in surface_stems.items() if w.isalpha()}
         self._typo_buckets: dict[tuple[int, str], list[str]] = {}
-        for word in self._typo_stems:
-            for key in {(len(word), word[0]), (len(word), word[1])}:
-                self._typo_buckets.setdefault(key, []).append(word)
+        for word in self._surface_stems:
+            if len(word) >= TYPO_MIN_LENGTH - 1:
+                for key in {(len(word), word[0]), (len(word), word[1])}:
+                    self._typo_buckets.setdefault(key, []).append(word)
 
     def __len__(self) -> int:
         return len(self.claims)
 
-    def _repair_typos(self, analysed: Analysed) -> list[str]:
-        terms = list(analysed.terms)
-        vocabulary = self.index.vocabulary
-        for i, (word, stem) in enumerate(zip(analysed.surface, analysed.terms, strict=True)):
-            if stem in vocabulary or len(word) < TYPO_MIN_LENGTH or word.isdigit():
-                continue
-            choices: list[str] = []
-            for length in (len(word) - 1, len(word), len(word) + 1):
-                for key in {(length, word[0]), (length, word[1])}:
-                    choices.extend(self._typo_buckets.get(key, ()))
-            if not choices:
-                continue
-            found = process.extractOne(
-                word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
-            )
-            if found:
-                terms[i] = self._typo_stems[found[0]]
-        return terms
+    # ------------------------------------------------------------------------------------------ weights
 
-    def _score_window(self, window: str, best: dict[int, Candidate]) -> None:
-        analysed = analyse(window)
-        if not analysed.terms:
+    def _idf_of(self, term: str) -> float:
+        term_id = self.index.vocabulary.get(term)
+        return self._idf[term_id] if term_id is not None else self.index.max_idf
+
+    def _weight(self, term: str) -> float:
+        """A word's weight for confidence: its IDF, but never below a floor, because a word every claim shares
+        ("NATO" in a catalogue about NATO) still tells an on-topic message from chatter."""
+        return max(self._idf_of(term), self._floor)
+
+    def _make_core(self, doc: int) -> _Core:
+        """A claim's vocabulary and core: per language, each term weighted by the share of the claim's
+        phrasings in that language that use it, so the words every phrasing repeats count most."""
+        by_lang: dict[str, list[_Phrasing]] = {}
+        for phrasing in self._phrasings[doc]:
+            by_lang.setdefault(phrasing.lang, []).append(phrasing)
+        cores: dict[str, tuple[dict[str, float], float]] = {}
+        for lang, group in by_lang.items():
+            counts: dict[str, int] = {}
+            for phrasing in group:
+                for term in set(phrasing.terms):
+                    counts[term] = counts.get(term, 0) + 1
+            weights = {t: self._weight(t) * n / len(group) for t, n in counts.items()}
+            cores[lang] = (weights, sum(weights.values()))
+        vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
+        return _Core(vocabulary, frozenset(p for t in vocabulary if (p := _prefix(t))), cores)
+
+    # ------------------------------------------------------------------------------------------ query terms
+
+    def _repair(self, word: str) -> str | None:
+        """The catalogue word a misspelt word most likely meant, if one is close enough."""
+        choices: list[str] = []
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            for key in {(length, word[0]), (length, word[1])}:
+                choices.extend(self._typo_buckets.get(key, ()))
+        if not choices:
+            return None
+        found = process.extractOne(
+            word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
+        )
+        return found[0] if found else None
+
+    def _segment(self, word: str) -> list[str] | None:
+        """Split a run-together word into two or three catalogue words, preferring the longest first part."""
+        known = self._surface_stems
+        n = len(word)
+        for i in range(n - 3, 2, -1):
+            if word[:i] in known and word[i:] in known:
+                return [word[:i], word[i:]]
+        for i in range(n - 6, 2, -1):
+            if word[:i] not in known:
+                continue
+            for j in range(i + 3, n - 2):
+                if word[i:j] in known and word[j:] in known:
+                    return [word[:i], word[i:j], word[j:]]
+        return None
+
+    def _query_terms(self, analysed: Analysed) -> tuple[list[str], list[int], list[int]]:
+        """The message's stems, with words the catalogue does not know repaired or split where possible.
+
+        Returns the terms, their stances (-1 for negation words, which the stance check leaves out) and the
+        index of the word each term came from.
+        """
+        terms: list[str] = []
+        stances: list[int] = []
+        origin: list[int] = []
+        vocabulary = self.index.vocabulary
+        cues = negation_cues(analysed.lang)
+        for i, (word, stem, stance) in enumerate(zip(analysed.surface, analysed.terms, analysed.stances, strict=True)):
+            found = [stem]
+            if stem not in vocabulary and word.isalpha() and len(word) >= TYPO_MIN_LENGTH:
+                parts = self._segment(word) if len(word) >= SEGMENT_MIN_LENGTH else None
+                if parts:
+                    found = stem_words(content_words(parts, analysed.lang), analysed.lang) or [stem]
+                else:
+                    repaired = self._repair(word)
+                    if repaired:
+                        found = [self._surface_stems[repaired]]
+            for term in found:
+                terms.append(term)
+                stances.append(-1 if word in cues else stance)
+                origin.append(i)
+        return terms, stances, origin
+
+    # ------------------------------------------------------------------------------------------ windows
+
+    def _window(self, text: str, terms: Sequence[str], stances: Sequence[int]) -> _Window:
+        stance_of: dict[str, int] = {}
+        for term, stance in zip(terms, stances, strict=True):
+            if stance >= 0:
+                stance_of.setdefault(term, stance)
+        scores = self.index.score(terms) if terms else None
+        return _Window(
+            text,
+            tuple(terms),
+            frozenset(terms),
+            stance_of,
+            frozenset(p for t in terms if (p := _prefix(t))),
+            scores.bm25 if scores is not None else None,
+        )
+
+    def _windows(self, text: str) -> list[_Window]:
+        """The whole message if it is short, else overlapping runs of WINDOW_TERMS words (windows.py)."""
+        text = text[:MAX_MATCH_CHARS]
+        analysed = analyse(text, offsets=True)
+        terms, stances, origin = self._query_terms(analysed)
+        if not terms:
+            return []
+        if len(terms) <= WHOLE_TERMS:
+            return [self._window(text.strip(), terms, stances)]
+        windows: list[_Window] = []
+        for start, end in term_windows(len(terms), WINDOW_TERMS, WINDOW_STRIDE, MAX_WINDOWS):
+            first, last = analysed.offsets[origin[start]], analysed.offsets[origin[end - 1]]
+            windows.append(self._window(analysed.cleaned[first[0] : last[1]], terms[start:end], stances[start:end]))
+        return windows
+
+    # ------------------------------------------------------------------------------------------ stance
+
+    def _stance_factor(self, window: _Window, phrasing: _Phrasing, shared: frozenset[str]) -> float:
+        """1 when the shared words stand under the same negations in the window and the phrasing, falling to
+        the stance penalty as they disagree (IDF-weighted): "NATO promised not to expand" agrees with "NATO
+        pledged it would not expand" and disagrees with "NATO never promised not to expand"."""
+        agree = total = 0.0
+        theirs = dict(zip(phrasing.terms, phrasing.stances, strict=True)) if phrasing.stances else {}
+        for term in shared:
+            mine = window.stances.get(term)
+            their = theirs.get(term, -1) if phrasing.stances else 0
+            if mine is None or their < 0:
+                continue
+            weight = self._weight(term)
+            total += weight
+            if mine == their:
+                agree += weight
+        if not total:
+            return 1.0
+        penalty = self.thresholds.stance_penalty
+        return penalty + (1.0 - penalty) * agree / total
+
+    # ------------------------------------------------------------------------------------------ ranking
+
+    def _rank_window(self, index: int, window: _Window, found: dict[int, _Found], needed: int) -> None:
+        """Key the claims that could make the top `needed` in this window."""
+        bm25 = window.bm25
+        if bm25 is None:
             return
-        terms = self._repair_typos(analysed)
-        scores = self.index.score(terms)
-        if scores is None:
-            return
-        docs = np.flatnonzero(scores.bm25)
-        if docs.size > MAX_DOCS_PER_WINDOW:
-            docs = docs[np.argpartition(scores.bm25[docs], -MAX_DOCS_PER_WINDOW)[-MAX_DOCS_PER_WINDOW:]]
-        dice = 2.0 * scores.shared_idf[docs] / (self.index.doc_idf[docs] + scores.query_idf)
-        stance_mismatch = self._doc_negations[docs] != (analysed.negations % 2)
-        final = np.where(stance_mismatch, dice * self.thresholds.stance_penalty, dice)
-        if len(terms) < self.thresholds.min_reply_words:
-            # Too few content words to be sure of anything: keep it below the reply tier.
-            final = np.minimum(final, self.thresholds.reply - 1e-3)
-        for doc, score in zip(docs.tolist(), final.tolist(), strict=True):
-            claim_index = int(self._doc_claim[doc])
-            current = best.get(claim_index)
-            if current is None or score > current.score:
-                best[claim_index] = Candidate(
-                    self.claims[claim_index].id, round(float(min(score, 1.0)), 4), self._variants[doc].text, window
+        docs = np.flatnonzero(bm25)
+        if docs.size > needed:
+            top = docs[np.argpartition(bm25[docs], -needed)[-needed:]]
+            # The stance factor is at least the penalty, so a claim below penalty x the needed-th score cannot
+            # overtake the claims above it: only claims above that line are keyed.
+            line = float(bm25[top].min()) * self.thresholds.stance_penalty
+            wider = docs[bm25[docs] >= line]
+            if wider.size > MAX_CANDIDATES:
+                wider = wider[np.argpartition(bm25[wider], -MAX_CANDIDATES)[-MAX_CANDIDATES:]]
+            docs = wider
+        idf: dict[str, float] | None = None
+        query_idf = 0.0
+        query = window.query
+        negatable = self._negatable
+        for doc in docs.tolist():
+            key = float(bm25[doc])
+            if negatable[doc]:
+                if idf is None:
+                    idf = {t: self._idf_of(t) for t in query}
+                    query_idf = sum(idf.values())
+                key *= self._stance_of_best_fit(window, doc, idf, query_idf)
+            state = found.get(doc)
+            if state is None:
+                found[doc] = state = _Found(key)
+            state.add(key, index)
+
+    def _stance_of_best_fit(self, window: _Window, doc: int, idf: dict[str, float], query_idf: float) -> float:
+        """The stance factor of the claim's phrasing that overlaps the window most (IDF-weighted Dice), or of
+        a phrasing nearly as close that agrees better: max(overlap x factor) / max(overlap)."""
+        best_plain = best_stanced = 0.0
+        for phrasing in self._phrasings[doc]:
+            shared = window.query.intersection(phrasing.terms)
+            if not shared:
+                continue
+            plain = sum(idf[t] for t in shared) / (query_idf + phrasing.weight)
+            best_plain = max(best_plain, plain)
+            if plain > best_stanced:
+                best_stanced = max(best_stanced, plain * self._stance_factor(window, phrasing, shared))
+        return best_stanced / best_plain if best_plain else 1.0
+
+    # ------------------------------------------------------------------------------------------ confidence
+
+    def _confidence(self, doc: int, window: _Window) -> tuple[float, _Phrasing | None]:
+        """The phrasing of a claim that best fits a window, and how sure we are that the window states it."""
+        core = self._core(doc)
+        weights = [self._weight(t) for t in window.terms]
+        # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
+        explained = [
+            1.0 if t in core.vocabulary else PREFIX_CREDIT if _prefix(t) in core.prefixes else 0.0 for t in window.terms
+        ]
+        min_mass = MIN_PHRASING_MASS * self.index.max_idf
+        beta2 = COVERAGE_WEIGHT**2
+        best, best_phrasing = 0.0, None
+        for phrasing in self._phrasings[doc]:
+            shared = window.query.intersection(phrasing.terms)
+            if not shared:
+                continue
+            own = set(phrasing.terms)
+            covered = sum(self._weight(t) for t in shared) + PREFIX_CREDIT * sum(
+                self._weight(t) for t in own - shared if _prefix(t) in window.prefixes
+            )
+            coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
+            if CORE_SHARE:
+                core_weights, core_mass = core.by_lang[phrasing.lang]
+                core_covered = sum(
+                    w if t in window.query else PREFIX_CREDIT * w if _prefix(t) in window.prefixes else 0.0
+                    for t, w in core_weights.items()
                 )
+                coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * min(core_covered / core_mass, 1.0)
+            # Focus: the span from the first to the last window word this phrasing accounts for.
+            prefixes = {p for t in own if (p := _prefix(t))}
+            hits = [i for i, t in enumerate(window.terms) if t in own or _prefix(t) in prefixes]
+            seen: set[str] = set()
+            span_weight = span_explained = 0.0
+            for i in range(hits[0], hits[-1] + 1):
+                term = window.terms[i]
+                if term not in seen:
+                    seen.add(term)
+                    span_weight += weights[i]
+                    span_explained += weights[i] * explained[i]
+            focus = span_explained / span_weight if span_weight else 0.0
+            if not coverage or not focus:
+                continue
+            value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
+            value *= self._stance_factor(window, phrasing, shared)
+            if value > best:
+                best, best_phrasing = value, phrasing
+        return best, best_phrasing
+
+    # ------------------------------------------------------------------------------------------ public API
 
     def rank(self, text: str, top: int = 5) -> list[Candidate]:
-        """Rank claims for a message; scores in [0, 1], best first, at most `top`."""
-        best: dict[int, Candidate] = {}
-        for window in split_windows(text[:MAX_MATCH_CHARS]):
-            self._score_window(window, best)
-        ranked = sorted(best.values(), key=lambda c: (-c.score, c.claim_id))
-        return ranked[:top]
+        """Rank claims for a message, best first, at most `top`; scores are confidences in [0, 1].
+
+        Claims are ordered by lexical evidence (BM25 with the stance factor); each score is the claim's
+        confidence, capped at the score above it, so the list stays ordered and a runner-up that looks surer
+        than the leader leaves no margin to reply on.
+        """
+        if top < 1:
+            return []
+        windows = self._windows(text)
+        needed = max(top, CONFIDENCE_CLAIMS)
+        found: dict[int, _Found] = {}
+        for index, window in enumerate(windows):
+            self._rank_window(index, window, found, needed)
+        ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
+        ranked: list[Candidate] = []
+        ceiling = 1.0
+        for position, (doc, state) in enumerate(ordered):
+            confidence, matched, window = 0.0, "", windows[state.windows[0][1]]
+            if position < CONFIDENCE_CLAIMS:
+                for _, index in sorted(state.windows, key=lambda kw: -kw[0]):
+                    value, phrasing = self._confidence(doc, windows[index])
+                    if phrasing is not None and value > confidence:
+                        confidence, window = value, windows[index]
+                        matched = self.claims[doc].variants()[phrasing.number].text
+            ceiling = min(ceiling, round(confidence, 4))
+            ranked.append(Candidate(self.claims[doc].id, ceiling, matched, window.text))
+        return ranked
 
     def match(self, text: str, top: int = 5) -> MatchResult:
         """Rank claims and decide: reply (sure enough to speak unprompted), suggest (show when asked) or none."""
@@ -130,12 +482,16 @@ class ClaimMatcher:
         return MatchResult(self.decide(ranked), tuple(ranked[:top]))
 
     def decide(self, ranked: Sequence[Candidate]) -> Decision:
-        """Apply the two thresholds and the margin over the runner-up."""
+        """Apply the two thresholds, the margin over the runner-up and the minimum number of content words."""
         if not ranked:
             return Decision.NONE
         best = ranked[0].score
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best >= self.thresholds.reply and best - runner_up >= self.thresholds.reply_margin:
+        if (
+            best >= self.thresholds.reply
+            and best - runner_up >= self.thresholds.reply_margin - 1e-9
+            and len(analyse(ranked[0].window).terms) >= self.thresholds.min_reply_words
+        ):
             return Decision.REPLY
         if best >= self.thresholds.suggest:
             return Decision.SUGGEST

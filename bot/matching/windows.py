@@ -1,25 +1,25 @@
-"""Split long messages into sentence windows, since a claim usually sits in one sentence of a long message."""
+"""Windows over long messages, so that a claim stated in one sentence of a long chatty message is not drowned
+out, and words scattered over a long text cannot add up to a claim that no part of it states.
+
+Windows are runs of consecutive content words (after stop-words are dropped), not sentences: chat often has
+no punctuation, and pasted posts run into each other. Measured on CLEF-2020 tweets buried among other tweets,
+windows of 20 words every 5 words rank better than runs of one to three sentences (benchmarks/README.md).
+"""
 
 from __future__ import annotations
 
-import itertools
-import re
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+|\s{3,}")
-MIN_WINDOW_WORDS = 3
+def term_windows(count: int, size: int, stride: int, max_windows: int) -> list[tuple[int, int]]:
+    """Overlapping ranges [start, end) of `size` terms over `count` terms, `stride` apart, covering every term.
 
-
-def split_windows(text: str, *, whole_limit: int = 280, max_windows: int = 48) -> list[str]:
-    """Return the spans worth matching: the whole text if short, plus sentences and adjacent sentence pairs."""
-    text = text.strip()
-    if not text:
-        return []
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
-    if len(sentences) <= 1 and len(text) <= whole_limit:
-        return [text]
-    windows: list[str] = [text] if len(text) <= whole_limit else []
-    kept = [s for s in sentences if len(s.split()) >= MIN_WINDOW_WORDS]
-    windows.extend(kept)
-    windows.extend(f"{a} {b}" for a, b in itertools.pairwise(sentences))
-    unique = list(dict.fromkeys(windows))
-    return unique[:max_windows] or [text[:whole_limit]]
+    When `max_windows` windows of that stride cannot reach the end, the stride grows so that they do (and the
+    windows grow with it, so that none is skipped): the work stays bounded and every term is in some window.
+    """
+    if count <= size:
+        return [(0, count)] if count else []
+    stride = max(stride, -(-(count - size) // max(max_windows - 1, 1)))
+    size = max(size, stride)
+    starts = list(range(0, count - size + 1, stride))
+    if starts[-1] != count - size:
+        starts.append(count - size)
+    return [(start, start + size) for start in starts[:max_windows]]

@@ -1,0 +1,64 @@
+"""The BM25 index: textbook behaviour on tiny corpora."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bot.matching.index import Bm25Index
+
+DOCS = [
+    ["nato", "promis", "expand"],
+    ["nato", "never", "promis", "expand"],
+    ["moon", "land", "stage"],
+    ["nato", "nato", "treati"],
+    [],
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> Bm25Index:
+    return Bm25Index(DOCS)
+
+
+def test_idf_is_higher_for_rarer_terms(index: Bm25Index) -> None:
+    assert index.idf_of("moon") > index.idf_of("promis") > index.idf_of("nato")
+    assert index.idf_of("never-seen") == index.max_idf
+    assert math.isclose(index.idf_of("moon"), math.log1p((5 - 1 + 0.5) / (1 + 0.5)), rel_tol=1e-6)
+
+
+def test_scores_every_document_and_only_matching_ones_are_positive(index: Bm25Index) -> None:
+    scores = index.score(["moon", "stage"])
+    assert scores is not None
+    assert scores.bm25.shape == (5,)
+    assert np.flatnonzero(scores.bm25).tolist() == [2]
+
+
+def test_unknown_terms_give_none(index: Bm25Index) -> None:
+    assert index.score(["zebra", "xylophone"]) is None
+    assert index.score([]) is None
+
+
+def test_repeated_query_terms_count_more_but_saturate(index: Bm25Index) -> None:
+    once, twice, often = index.score(["never"]), index.score(["never", "never"]), index.score(["never"] * 50)
+    assert once is not None and twice is not None and often is not None
+    assert np.allclose(twice.bm25, once.bm25 * 4 / 3)  # k3 = 1: twice weighs 2 x 2 / 3
+    assert once.bm25[1] < often.bm25[1] < 2 * once.bm25[1]
+
+
+def test_shorter_documents_win_ties_and_term_frequency_saturates(index: Bm25Index) -> None:
+    scores = index.score(["promis", "expand"])
+    assert scores is not None
+    assert scores.bm25[0] > scores.bm25[1] > 0  # same terms, the shorter document first
+    nato = index.score(["nato"])
+    assert nato is not None
+    assert nato.bm25[3] > nato.bm25[0]  # twice as often: more, but less than twice
+    assert nato.bm25[3] < 2 * nato.bm25[0]
+
+
+def test_empty_index() -> None:
+    empty = Bm25Index([])
+    assert empty.size == 0
+    assert empty.score(["nato"]) is None

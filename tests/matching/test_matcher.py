@@ -1,0 +1,287 @@
+"""The matcher on small catalogues: stance between mirror claims, languages, decisions, bounds."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import bot.matching.matcher as matcher_module
+from bot.catalogue.loader import load_claims
+from bot.core.models import Alias, Candidate, Claim, ClaimStatus, Decision, Verdict
+from bot.matching.matcher import ClaimMatcher, Thresholds
+from bot.settings import MatcherSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def claim(claim_id: str, text: str, *aliases: str | tuple[str, str], status: ClaimStatus = ClaimStatus.ACTIVE) -> Claim:
+    return Claim(
+        id=claim_id,
+        claim=text,
+        verdict=Verdict.DISPUTED,
+        summary="",
+        evidence=(),
+        aliases=tuple(Alias(a, "en") if isinstance(a, str) else Alias(*a) for a in aliases),
+        status=status,
+    )
+
+
+CATALOGUE = [
+    claim(
+        "promised",
+        "The West promised Moscow that NATO would not expand eastward.",
+        "NATO promised Russia it would not expand east",
+        "Gorbachev was assured that NATO would not move east",
+        ("Occidente prometió a Rusia que la OTAN no se expandiría hacia el este", "es"),
+        ("Der Westen hat Russland versprochen, dass sich die NATO nicht nach Osten ausdehnt", "de"),
+        ("L'Occident a promis à la Russie que l'OTAN ne s'étendrait pas vers l'est", "fr"),
+        ("Запад обещал России, что НАТО не будет расширяться на восток", "ru"),
+    ),
+    claim(
+        "never",
+        "NATO never promised not to expand eastward.",
+        "Nobody ever promised Russia that NATO would not expand",
+        "the story that NATO promised not to expand is a myth",
+        ("La OTAN nunca prometió no expandirse hacia el este", "es"),
+        ("Die NATO hat nie versprochen, sich nicht nach Osten zu erweitern", "de"),
+        ("L'OTAN n'a jamais promis de ne pas s'élargir à l'est", "fr"),
+        ("НАТО никогда не обещало не расширяться на восток", "ru"),
+    ),
+    claim(
+        "treaty",
+        "A signed treaty forbids NATO from expanding eastward.",
+        "there is a written agreement that bans NATO enlargement",
+    ),
+    claim(
+        "unwritten",
+        "Nothing about NATO expansion was ever put in writing or signed.",
+        "there was no written agreement on NATO enlargement",
+    ),
+    claim("moon", "The moon landing was staged in a film studio.", "the Apollo landings were faked"),
+    claim("chips", "Vaccines contain microchips that track people.", "the covid jab has a tracking chip"),
+    claim("retired", "The moon is made of cheese.", status=ClaimStatus.RETIRED),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ClaimMatcher:
+    return ClaimMatcher(CATALOGUE)
+
+
+def top(matcher: ClaimMatcher, text: str) -> str | None:
+    ranked = matcher.rank(text, 3)
+    return ranked[0].claim_id if ranked else None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # the same words, opposite stance: the claim the message asserts comes first
+        ("NATO promised not to expand to the east", "promised"),
+        ("NATO never promised not to expand to the east", "never"),
+        ("NATO didn't promise Russia it wouldn't expand", "never"),
+        ("nato didnt promise russia it woudnt expand", "never"),
+        ("lol nato DIDNT promise they wouldnt expand east", "never"),
+        ("there was no such promise that NATO would not expand", "never"),
+        ("the promise that NATO would not expand is a lie", "never"),
+        ("NATO promising not to expand is a myth", "never"),
+        ("Russia was promised NATO would not expand east", "promised"),
+        ("they signed a treaty that bans NATO expansion", "treaty"),
+        ("nothing was signed, NATO expansion was never put in writing", "unwritten"),
+        ("there is no written agreement about NATO expansion", "unwritten"),
+        ("nato expansion wasnt put in writing anywhere", "unwritten"),
+        # other languages, both stances
+        ("La OTAN prometió no expandirse hacia el este", "promised"),
+        ("La OTAN nunca prometió no expandirse hacia el este", "never"),
+        ("Der Westen hat versprochen, dass sich die NATO nicht ausdehnt", "promised"),
+        ("Die NATO hat nie versprochen, sich nicht zu erweitern", "never"),
+        ("L'Occident a promis que l'OTAN ne s'étendrait pas", "promised"),
+        ("L'OTAN n'a jamais promis de ne pas s'élargir", "never"),
+        ("Запад обещал, что НАТО не будет расширяться", "promised"),
+        ("НАТО никогда не обещало не расширяться на восток", "never"),
+        # unrelated claims are found by their own words, whatever the case or the typos
+        ("the APOLLO moon landing was staged in a studio", "moon"),
+        ("the vacines contian microchips that trak people", "chips"),
+    ],
+)
+def test_ranks_the_claim_the_message_asserts(matcher: ClaimMatcher, message: str, expected: str) -> None:
+    assert top(matcher, message) == expected
+
+
+def test_a_denial_of_a_claim_without_mirror_still_finds_that_claim(matcher: ClaimMatcher) -> None:
+    assert top(matcher, "the moon landing was not staged in a studio, stop it") == "moon"
+
+
+def test_scores_are_ordered_confidences(matcher: ClaimMatcher) -> None:
+    ranked = matcher.rank("NATO promised not to expand, then the moon landing was staged", 5)
+    assert ranked
+    scores = [c.score for c in ranked]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert len({c.claim_id for c in ranked}) == len(ranked)
+
+
+def test_candidates_explain_themselves(matcher: ClaimMatcher) -> None:
+    best = matcher.rank("the Apollo landings were faked, wake up", 1)[0]
+    assert best.claim_id == "moon"
+    assert best.matched_variant == "the Apollo landings were faked"
+    assert "apollo" in best.window.casefold()
+
+
+def test_retired_claims_are_never_matched(matcher: ClaimMatcher) -> None:
+    assert len(matcher) == 6
+    assert all(c.claim_id != "retired" for c in matcher.rank("the moon is made of cheese", 10))
+
+
+@pytest.mark.parametrize("message", ["", "   ", "!!!", "the of and", "lol ok", "\u200b\u200b"])
+def test_nothing_to_match(matcher: ClaimMatcher, message: str) -> None:
+    result = matcher.match(message)
+    assert result.decision is Decision.NONE
+    assert result.candidates == () or all(c.score < matcher.thresholds.suggest for c in result.candidates)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "our alliance in the game will expand east of the river next season",
+        "I promise I will not forget the treaty of the guild",
+        "who took the markers from the studio?",
+    ],
+)
+def test_near_misses_get_no_unprompted_reply(matcher: ClaimMatcher, message: str) -> None:
+    assert matcher.match(message).decision is not Decision.REPLY
+
+
+def test_a_claim_in_one_sentence_of_a_long_chatty_message_is_found(matcher: ClaimMatcher) -> None:
+    chat = (
+        "Morning all, standup is moved to ten because the build server is down again. Please review the two open "
+        "pull requests before lunch and update your tickets. Someone left the fridge open over the weekend. "
+    )
+    message = chat + "Also, for the record: the moon landing was staged in a film studio. " + chat + chat
+    result = matcher.match(message)
+    assert result.best is not None and result.best.claim_id == "moon"
+    assert "moon" in result.best.window
+
+
+def test_work_is_bounded_for_huge_messages(matcher: ClaimMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    scored: list[int] = []
+    original_analyse = matcher_module.analyse
+    original_score = matcher.index.score
+
+    def spy_analyse(text: str, lang: str | None = None, *, offsets: bool = False) -> object:
+        seen.append(len(text))
+        return original_analyse(text, lang, offsets=offsets)
+
+    def spy_score(terms: object) -> object:
+        scored.append(1)
+        return original_score(terms)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher_module, "analyse", spy_analyse)
+    monkeypatch.setattr(matcher.index, "score", spy_score)
+    huge = "the moon landing was staged in a film studio and we all know it " * 16_000  # about 1 MB
+    matcher.match(huge)
+    assert max(seen) <= matcher_module.MAX_MATCH_CHARS
+    assert len(scored) <= matcher_module.MAX_WINDOWS
+
+
+def test_a_megabyte_costs_at_most_a_few_times_four_kilobytes(matcher: ClaimMatcher) -> None:
+    unit = "nato promised not to expand, said my uncle, and the moon landing was staged in a studio. "
+
+    def cost(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            matcher.match(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small = unit * (4096 // len(unit))
+    large = unit * (1_048_576 // len(unit))
+    assert cost(large) <= 5 * cost(small) + 0.05
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "ranked", "decision"),
+    [
+        (Thresholds(reply=0.6, suggest=0.3), [], Decision.NONE),
+        (Thresholds(reply=0.6, suggest=0.3), [("a", 0.7, "nato promised not to expand")], Decision.REPLY),
+        (Thresholds(reply=0.6, suggest=0.3), [("a", 0.59, "nato promised not to expand")], Decision.SUGGEST),
+        (Thresholds(reply=0.6, suggest=0.3), [("a", 0.3, "nato promised not to expand")], Decision.SUGGEST),
+        (Thresholds(reply=0.6, suggest=0.3), [("a", 0.29, "nato promised not to expand")], Decision.NONE),
+        # the margin over the runner-up
+        (
+            Thresholds(reply=0.6, suggest=0.3, reply_margin=0.1),
+            [("a", 0.7, "nato promised not to expand"), ("b", 0.65, "x")],
+            Decision.SUGGEST,
+        ),
+        (
+            Thresholds(reply=0.6, suggest=0.3, reply_margin=0.1),
+            [("a", 0.7, "nato promised not to expand"), ("b", 0.6, "x")],
+            Decision.REPLY,
+        ),
+        # too few content words in the matched window to speak unprompted
+        (Thresholds(reply=0.6, suggest=0.3, min_reply_words=3), [("a", 0.9, "nato expansion")], Decision.SUGGEST),
+        (Thresholds(reply=0.6, suggest=0.3, min_reply_words=2), [("a", 0.9, "nato expansion")], Decision.REPLY),
+    ],
+)
+def test_decide(thresholds: Thresholds, ranked: list[tuple[str, float, str]], decision: Decision) -> None:
+    candidates = [Candidate(claim_id, score, "", window) for claim_id, score, window in ranked]
+    assert ClaimMatcher([], thresholds).decide(candidates) is decision
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"reply": 0.3, "suggest": 0.5},
+        {"reply": 1.2},
+        {"suggest": -0.1},
+        {"stance_penalty": 0.0},
+        {"stance_penalty": 1.5},
+        {"reply_margin": -0.01},
+        {"min_reply_words": 0},
+    ],
+)
+def test_thresholds_reject_nonsense(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        Thresholds(**kwargs)  # type: ignore[arg-type]
+
+
+def test_settings_defaults_equal_threshold_defaults() -> None:
+    fields = MatcherSettings.model_fields
+    defaults = Thresholds()
+    assert fields["reply_threshold"].default == defaults.reply
+    assert fields["suggest_threshold"].default == defaults.suggest
+    assert fields["reply_margin"].default == defaults.reply_margin
+    assert fields["min_reply_words"].default == defaults.min_reply_words
+    assert fields["stance_penalty"].default == defaults.stance_penalty
+
+
+def test_an_empty_catalogue_matches_nothing() -> None:
+    empty = ClaimMatcher([])
+    assert len(empty) == 0
+    assert empty.match("NATO promised not to expand").decision is Decision.NONE
+
+
+# The shipped catalogue, with messages written for these tests (not taken from the evaluation set).
+SHIPPED = [
+    ("The West gave Gorbachev its word that NATO would not expand, then broke it", "nato-promised-no-expansion"),
+    ("nato never made any promise to russia about not expanding", "nato-never-promised"),
+    ("nato didnt promise moscow anything, the expansion promise is a myth", "nato-never-promised"),
+    ("nobody ever promised the Soviets that NATO would stay out of the east", "nato-never-promised"),
+    ("there is a treaty that legally bans NATO from expanding east", "treaty-bans-expansion"),
+    ("it was all verbal, nothing about enlargement was ever signed", "no-written-commitment"),
+    ("no such written commitment exists, show me the treaty text", "no-written-commitment"),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ClaimMatcher:
+    return ClaimMatcher(load_claims(ROOT / "claims"))
+
+
+@pytest.mark.parametrize(("message", "expected"), SHIPPED)
+def test_shipped_catalogue_mirror_claims(shipped: ClaimMatcher, message: str, expected: str) -> None:
+    assert top(shipped, message) == expected

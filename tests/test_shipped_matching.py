@@ -1,0 +1,43 @@
+"""The shipped catalogue answers a plain statement of each claim, in each of its five languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalogue.loader import load_claims
+from bot.matching.matcher import ClaimMatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+STATEMENTS = yaml.safe_load((ROOT / "tests" / "fixtures" / "plain-statements.yaml").read_text(encoding="utf-8"))
+CASES = [(claim_id, lang, text) for claim_id, by_lang in STATEMENTS.items() for lang, text in by_lang.items()]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ClaimMatcher:
+    return ClaimMatcher(load_claims(ROOT / "claims"))
+
+
+def test_every_shipped_claim_has_statements_in_five_languages():
+    shipped = {c.id for c in load_claims(ROOT / "claims")}
+    assert set(STATEMENTS) == shipped
+    assert all(set(by_lang) == {"en", "es", "de", "fr", "ru"} for by_lang in STATEMENTS.values())
+
+
+@pytest.mark.parametrize(("claim_id", "lang", "text"), CASES, ids=[f"{c}-{lang}" for c, lang, _ in CASES])
+def test_plain_statement_is_answered_with_its_claim(matcher, claim_id, lang, text):
+    result = matcher.match(text)
+    assert result.best is not None and result.best.claim_id == claim_id, [c.claim_id for c in result.candidates]
+    assert result.decision.value in {"reply", "suggest"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NATO never promised not to expand", "nato-never-promised"),
+    ("NATO promised not to expand", "nato-promised-no-expansion"),
+    ("NATO didn't promise not to expand", "nato-never-promised"),
+    ("the idea that NATO promised not to expand is a myth", "nato-never-promised"),
+])
+def test_the_promise_and_its_denial_are_told_apart(matcher, text, expected):
+    assert matcher.match(text).best.claim_id == expected
