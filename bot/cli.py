@@ -233,7 +233,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.platform == "discord":
         from bot.adapters.discord.runner import run as run_discord
 
-        return await run_discord(settings)
+        return await run_discord(settings, shard_ids=args.shards, shard_count=args.shard_count)
+    if args.shards is not None or args.shard_count is not None:
+        raise UsageError("--shards and --shard-count apply to `run discord` only")
     from bot.adapters.slack.runner import run as run_slack
 
     return await run_slack(settings)
@@ -304,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run factbot on Discord or Slack")
     run.add_argument("platform", choices=("discord", "slack"))
+    run.add_argument("--shards", metavar="IDS", help="discord: the shard ids this process runs, e.g. 0-3 or 0,2,4-5")
+    run.add_argument("--shard-count", type=int, metavar="N", help="discord: the bot's total number of shards")
     run.set_defaults(handler=cmd_run, is_async=True, log_level_from_settings=True)
 
     discord_parser = sub.add_parser("discord", help="Discord tools")

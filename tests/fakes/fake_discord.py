@@ -4,7 +4,11 @@ Strict: unknown routes get 404, every request is recorded, and every message fac
 against Discord's size limits and the bot's own rules (no pings, no previews) in one place.
 Emulated, because they are cheap and documented: HELLO/heartbeats/IDENTIFY/READY/GUILD_CREATE, close
 code 4014 for a privileged intent that is not enabled, MESSAGE_CONTENT blanking, RESUME with replay,
-op 7 RECONNECT, zlib-stream compression, 429 with `Via` and `retry_after`, `with_response` callbacks.
+op 7 RECONNECT, zlib-stream compression, 429 with `Via` and `retry_after`, `with_response` callbacks,
+40060 for a second response to one interaction, and sharding: GET /gateway/bot (`shards`,
+`session_start_limit.max_concurrency`), IDENTIFY with `shard: [id, count]` (4010 when invalid), READY and
+GUILD_CREATE with the shard's servers only, and events routed to the sessions of shard
+`(guild_id >> 22) % count` (events without a server to shard 0), as Discord does.
 """
 
 from __future__ import annotations
@@ -84,11 +88,27 @@ PEOPLE = {
 ROLES_OF = {MODERATOR: [MOD_ROLE]}
 
 
-def text_channel(channel_id: int, name: str) -> dict[str, Any]:
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """Discord's sharding formula; events without a server go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def guild_on_shard(shard_id: int, shard_count: int, index: int = 0) -> int:
+    """The id of a server (the `index`-th of its kind) that lands on `shard_id` of `shard_count`."""
+    base = (GUILD_ID >> 22) + 1_000 + index * shard_count
+    return ((base - base % shard_count + shard_id) << 22) + 100
+
+
+def general_of(guild_id: int) -> int:
+    """The #general channel of a server (GENERAL for the default one)."""
+    return GENERAL if guild_id == GUILD_ID else guild_id + 100
+
+
+def text_channel(channel_id: int, name: str, guild_id: int = GUILD_ID) -> dict[str, Any]:
     return {
         "id": str(channel_id),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "name": name,
         "position": 0,
         "permission_overwrites": [],
@@ -136,8 +156,22 @@ def role(role_id: int, name: str, permissions: int, **extra: Any) -> dict[str, A
     }
 
 
-def guild() -> dict[str, Any]:
-    """One server: #general, #watched with a thread, @everyone, a moderator role and factbot's own role."""
+def guild(guild_id: int = GUILD_ID) -> dict[str, Any]:
+    """A server. The default one: #general, #watched with a thread, @everyone, a moderator role and factbot's
+    own role. Any other: its #general (see `general_of`), @everyone and factbot's role."""
+    if guild_id != GUILD_ID:
+        return {
+            **guild(),
+            "id": str(guild_id),
+            "name": f"Server {guild_id}",
+            "roles": [
+                role(guild_id, "@everyone", EVERYONE_PERMISSIONS),
+                role(guild_id + 301, "factbot", EVERYONE_PERMISSIONS, managed=True, tags={"bot_id": str(BOT_ID)}),
+            ],
+            "channels": [text_channel(general_of(guild_id), "general", guild_id)],
+            "threads": [],
+            "members": [member([guild_id + 301], with_user=BOT_USER)],
+        }
     return {
         "id": str(GUILD_ID),
         "name": "Test server",
@@ -175,9 +209,15 @@ def message(
     reply_to: dict[str, Any] | None = None,
     mentions: Iterable[int] = (),
     in_guild: bool = True,
+    guild_id: int = GUILD_ID,
 ) -> dict[str, Any]:
-    """A MESSAGE_CREATE payload as Discord sends it (mentions are derived from `<@id>` in the text)."""
+    """A MESSAGE_CREATE payload as Discord sends it (mentions are derived from `<@id>` in the text).
+
+    In another server than the default one, the message is in that server's #general.
+    """
     mentioned = {int(m) for m in re.findall(r"<@!?(\d+)>", content)} | set(mentions)
+    if guild_id != GUILD_ID:
+        channel = general_of(guild_id)
     data: dict[str, Any] = {
         "id": str(message_id or next_id()),
         "channel_id": str(channel),
@@ -197,7 +237,7 @@ def message(
         "components": [],
     }
     if in_guild:
-        data["guild_id"] = str(GUILD_ID)
+        data["guild_id"] = str(guild_id)
         data["member"] = member(ROLES_OF.get(author, []))
     if webhook:
         data["webhook_id"] = str(next_id())
@@ -206,7 +246,7 @@ def message(
         data["message_reference"] = {
             "message_id": reply_to["id"],
             "channel_id": reply_to["channel_id"],
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "type": 0,
         }
         data["referenced_message"] = reply_to
@@ -305,13 +345,18 @@ class Recorded:
 
 @dataclass
 class Session:
-    """A gateway session: its events, numbered, kept for replay on RESUME, and its current connection."""
+    """A gateway session: its shard, its events, numbered, kept for replay on RESUME, and its current connection."""
 
     session_id: str
     intents: int
     connection: Connection | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
+    shard: tuple[int, int] | None = None  # [shard_id, num_shards] from IDENTIFY; None: unsharded, gets everything
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Whether Discord sends this session events of that server."""
+        return self.shard is None or shard_of(guild_id, self.shard[1]) == self.shard[0]
 
     def frame(self, event: str, data: Any) -> dict[str, Any]:
         self.seq += 1
@@ -397,17 +442,31 @@ def payload_problems(body: dict[str, Any]) -> list[str]:
 class FakeDiscord:
     """REST and gateway on one loopback port; tests push events and inspect what the bot sent."""
 
-    def __init__(self, *, heartbeat_ms: int = 1000, message_content_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeat_ms: int = 1000,
+        message_content_enabled: bool = True,
+        recommended_shards: int = 1,
+        max_concurrency: int = 1,
+        identify_window: float | None = None,
+    ) -> None:
         self.heartbeat_ms = heartbeat_ms
         self.message_content_enabled = message_content_enabled
+        self.recommended_shards = recommended_shards  # GET /gateway/bot `shards`
+        self.max_concurrency = max_concurrency  # GET /gateway/bot `session_start_limit.max_concurrency`
+        # When set, an IDENTIFY less than this long after another of its bucket is a violation (Discord: 5 s).
+        self.identify_window = identify_window
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.identifies: list[dict[str, Any]] = []
+        self.identified_at: list[float] = []  # monotonic time each IDENTIFY arrived, in step with `identifies`
         self.resumes: list[dict[str, Any]] = []
         self.heartbeats = 0
         self.connections: list[Connection] = []
-        self.sessions: list[Session] = []  # every live session gets every event, as on one shard
-        self.guild_payload = guild()
+        self.sessions: list[Session] = []  # every live session of a shard gets that shard's events
+        self.guilds: dict[int, dict[str, Any]] = {GUILD_ID: guild()}
+        self.interactions_answered: set[str] = set()
         self._failures: list[tuple[str, re.Pattern[str], web.Response]] = []
         self.forbidden_channels: set[int] = set()
         self.token_revoked = False
@@ -435,6 +494,16 @@ class FakeDiscord:
             await connection.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def guild_payload(self) -> dict[str, Any]:
+        """The default server."""
+        return self.guilds[GUILD_ID]
+
+    def add_guild(self, guild_id: int) -> dict[str, Any]:
+        """Another server factbot is in (before the bot connects), with its own #general."""
+        self.guilds[guild_id] = guild(guild_id)
+        return self.guilds[guild_id]
 
     @property
     def api_base(self) -> str:
@@ -534,21 +603,27 @@ class FakeDiscord:
 
     # -- gateway -------------------------------------------------------------------------------------------------
 
+    def _recipients(self, data: Any) -> list[Session]:
+        """Every session of the event's shard: several when two processes run the same shard."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        found = [s for s in self.sessions if s.receives(None if guild_id is None else int(guild_id))]
+        assert found, f"no gateway session receives server {guild_id}"
+        return found
+
     async def dispatch(self, event: str, data: Any) -> int:
-        """Send one event to every session (queued for replay where disconnected); returns the newest's seq."""
-        assert self.sessions, "no gateway session yet"
-        return [await session.deliver(event, data) for session in list(self.sessions)][-1]
+        """Send one event to the sessions of its shard (queued for replay where disconnected); the newest's seq."""
+        return [await session.deliver(event, data) for session in self._recipients(data)][-1]
 
     async def send_message(self, content: str, **kwargs: Any) -> dict[str, Any]:
         """A user posts a message; its text is blanked like Discord does for bots without MESSAGE_CONTENT."""
         data = message(content, **kwargs)
         addressed = str(BOT_ID) in {m["id"] for m in data["mentions"]} or "guild_id" not in data
         blank = {**data, "content": "", "embeds": [], "attachments": [], "components": []}
-        assert self.sessions, "no gateway session yet"
-        for session in list(self.sessions):
+        recipients = self._recipients(data)
+        for session in recipients:
             seen = data if session.intents & MESSAGE_CONTENT or addressed else blank
             await session.deliver("MESSAGE_CREATE", seen)
-        return data if self.sessions[-1].intents & MESSAGE_CONTENT or addressed else blank
+        return data if recipients[-1].intents & MESSAGE_CONTENT or addressed else blank
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -577,29 +652,53 @@ class FakeDiscord:
         await self._notify()
         return ws
 
+    def _check_identify_pace(self, shard: tuple[int, int] | None, at: float) -> None:
+        """Discord allows one IDENTIFY per bucket (shard_id % max_concurrency) per window."""
+        if self.identify_window is None:
+            return
+        bucket = (shard[0] if shard else 0) % self.max_concurrency
+        for earlier, when in zip(self.identifies[:-1], self.identified_at[:-1], strict=True):
+            other = earlier.get("shard") or [0, 1]
+            if other[0] % self.max_concurrency == bucket and at - when < self.identify_window:
+                self.violations.append(
+                    f"IDENTIFY of shard {shard} {at - when:.3f} s after shard {other} (bucket {bucket})"
+                )
+
     async def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
+        at = time.monotonic()
         self.identifies.append(data)
+        self.identified_at.append(at)
         if data.get("token") != TOKEN:
             await connection.ws.close(code=4004, message=b"Authentication failed.")
             return
+        requested = data.get("shard")
+        if requested is not None and not (len(requested) == 2 and 0 <= requested[0] < requested[1]):
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard = (int(requested[0]), int(requested[1])) if requested is not None else None
+        self._check_identify_pace(shard, at)
         if data.get("intents", 0) & MESSAGE_CONTENT and not self.message_content_enabled:
             await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        session = Session(uuid.uuid4().hex, data.get("intents", 0), connection)
+        session = Session(uuid.uuid4().hex, data.get("intents", 0), connection, shard=shard)
         self.sessions.append(session)
+        mine = [payload for guild_id, payload in self.guilds.items() if session.receives(guild_id)]
         ready = {
             "v": 10,
             "user": BOT_USER,
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": f"ws://127.0.0.1:{self.port}/resume",
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "guilds": [{"id": payload["id"], "unavailable": True} for payload in mine],
             "application": {"id": str(APP_ID), "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
+        if shard is not None:
+            ready["shard"] = list(shard)
         await session.deliver("READY", ready)
-        await session.deliver("GUILD_CREATE", self.guild_payload)
+        for payload in mine:
+            await session.deliver("GUILD_CREATE", payload)
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         self.resumes.append(data)
@@ -664,6 +763,7 @@ class FakeDiscord:
     def _routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
         return [
             ("GET", r"/users/@me", self._me),
+            ("GET", r"/gateway/bot", self._gateway_bot),
             ("GET", r"/oauth2/applications/@me", self._application),
             ("PUT", r"/applications/(\d+)/commands", self._sync),
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._sync),
@@ -676,6 +776,20 @@ class FakeDiscord:
 
     async def _me(self, record: Recorded) -> web.Response:
         return _json(BOT_USER)
+
+    async def _gateway_bot(self, record: Recorded) -> web.Response:
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": self.recommended_shards,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000 - len(self.identifies),
+                    "reset_after": 86_400_000,
+                    "max_concurrency": self.max_concurrency,
+                },
+            }
+        )
 
     async def _application(self, record: Recorded) -> web.Response:
         return _json(
@@ -741,6 +855,9 @@ class FakeDiscord:
         return self._check(record, record.body) or _json(self._message_object(record, channel_id, record.body))
 
     async def _callback(self, record: Recorded, interaction_id: str, token: str) -> web.Response:
+        if interaction_id in self.interactions_answered:
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+        self.interactions_answered.add(interaction_id)
         body = record.body
         kind, data = body["type"], body.get("data") or {}
         if kind in (4, 7):

@@ -1,8 +1,7 @@
-"""factbot's discord.py client: safe defaults, messages to the core, health lines for operators."""
+"""factbot's discord.py client: sharded, safe defaults, messages to the core, health lines for operators."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -12,6 +11,7 @@ from bot.adapters.discord import buttons
 from bot.adapters.discord.access import intents_for
 from bot.adapters.discord.delivery import reply_to_message
 from bot.adapters.discord.host import ForbiddenChannels, InFlight
+from bot.adapters.discord.identify import IdentifyGate, ProcessOnly, SharedLock
 from bot.adapters.discord.respond import DEFER_AFTER_SECONDS, report_failure
 from bot.adapters.discord.translate import is_from_person, message_event
 from bot.adapters.discord.tree import build_tree
@@ -23,28 +23,31 @@ from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
-# discord.py waits this long before every IDENTIFY but the first (Discord allows one per 5 s per bucket).
-IDENTIFY_DELAY_SECONDS = 5.0
-
 
 def silence_voice_warnings() -> None:
     """factbot never joins voice: skip discord.py's "PyNaCl/davey is not installed" start-up warnings."""
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-class FactbotClient(discord.Client):
-    """A discord.Client that never pings, keeps no message cache, and hands every request to the core."""
+class FactbotClient(discord.AutoShardedClient):
+    """A sharded client that never pings, keeps no message cache, and hands every request to the core.
+
+    It runs `settings.shard_ids` of `settings.shard_count` shards (by default every shard Discord
+    recommends), and takes IDENTIFY turns through `identify_lock`, shared with the bot's other processes.
+    """
 
     def __init__(
         self,
         dispatcher: Dispatcher,
         settings: DiscordSettings,
         *,
+        identify_lock: SharedLock | None = None,
         defer_after: float = DEFER_AFTER_SECONDS,
-        identify_delay: float = IDENTIFY_DELAY_SECONDS,
         **options: Any,
     ) -> None:
         silence_voice_warnings()
+        if settings.shard_count:  # otherwise the count Discord recommends, all in this process
+            options = {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids) or None, **options}
         super().__init__(
             intents=intents_for(settings),
             # Claims and quoted messages are untrusted text: nothing factbot sends may ping anyone.
@@ -57,7 +60,8 @@ class FactbotClient(discord.Client):
         self.dispatcher = dispatcher
         self.settings = settings
         self.defer_after = defer_after
-        self.identify_delay = identify_delay
+        self.gate = IdentifyGate(identify_lock or ProcessOnly(), window=settings.identify_window_seconds)
+        self.recommended_shards: int | None = None
         self.inflight = InFlight()
         self.forbidden = ForbiddenChannels()
         self.accepting = True
@@ -65,13 +69,58 @@ class FactbotClient(discord.Client):
         self.tree = build_tree(self)
 
     async def setup_hook(self) -> None:
-        """One-time start-up (not on_ready, which fires again after failed resumes): persistent buttons."""
+        """One-time start-up (not on_ready, which fires again after failed resumes): buttons, the shard plan."""
         self.add_dynamic_items(ActionButton)
+        await self._plan_shards()
+
+    async def _plan_shards(self) -> None:
+        """Ask Discord (GET /gateway/bot) for the recommended shard count and the IDENTIFY concurrency.
+
+        Setting `shard_count` here, before discord.py launches the shards, also makes it connect to the
+        configured gateway URL rather than the one in this answer.
+        """
+        recommended, _, limits = await self.http.get_bot_gateway()
+        self.recommended_shards = recommended
+        if self.shard_count is None:
+            self.shard_count = recommended
+        self.gate.configure(max_concurrency=limits["max_concurrency"], application_id=self.application_id)
+        starting = list(self.shard_ids or range(self.shard_count))
+        log.info(
+            "discord shards",
+            extra={
+                "shard_ids": _ranges(starting),
+                "shard_count": self.shard_count,
+                "recommended_shards": recommended,
+                "max_concurrency": self.gate.max_concurrency,
+                "session_starts_remaining": limits["remaining"],
+                "session_starts_total": limits["total"],
+            },
+        )
+        if self.shard_count < recommended:
+            log.warning(
+                "fewer shards than Discord recommends; Discord refuses sessions with too many servers (close 4011)",
+                extra={"shard_count": self.shard_count, "recommended_shards": recommended},
+            )
+        if limits["remaining"] < len(starting):
+            log.error(
+                "Discord's daily session starts are nearly used up; past the limit it invalidates every session",
+                extra={"session_starts_remaining": limits["remaining"], "reset_after_ms": limits["reset_after"]},
+            )
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Respect Discord's IDENTIFY rate limit when re-identifying."""
-        if not initial:
-            await asyncio.sleep(self.identify_delay)
+        """Wait for this shard's IDENTIFY turn in its max_concurrency bucket, across all of the bot's processes.
+
+        Replaces discord.py's default (a 5 s sleep that only knows this process); `initial` does not matter,
+        since another process may just have identified in the same bucket.
+        """
+        await self.gate.wait_turn(shard_id)
+
+    async def close(self) -> None:
+        """Disconnect every shard, then end the IDENTIFY turns (no earlier than their window) and their locks."""
+        if not self.is_closed():
+            log.info("discord health: disconnected (shutting down)", extra={"health": "disconnect"})
+        await super().close()
+        await self.gate.aclose()
 
     async def on_button(self, interaction: discord.Interaction, action: ReplyAction, key: str) -> None:
         """A persistent button was pressed (called by ActionButton); failures are reported like commands'."""
@@ -138,34 +187,43 @@ class FactbotClient(discord.Client):
         self.accepting = False
         return await self.inflight.wait_idle(grace)
 
-    async def on_connect(self) -> None:
-        """Health: the gateway connection is open (READY follows)."""
-        log.info("discord health: connected", extra={"health": "connect"})
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """Health: a shard has a new session (READY received; its servers follow)."""
+        log.info("discord health: connected", extra={"health": "connect", "shard_id": shard_id})
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Health: a shard has received its servers (also after a failed resume)."""
+        shard_guilds = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info(
+            "discord health: shard ready", extra={"health": "shard_ready", "shard_id": shard_id, "guilds": shard_guilds}
+        )
 
     async def on_ready(self) -> None:
-        """Health: a new session is ready (also after a failed resume)."""
+        """Health: every shard of this process is ready."""
         log.info(
             "discord health: ready",
             extra={
                 "health": "ready",
                 "bot_user": str(self.user),
                 "bot_user_id": self.user.id if self.user else None,
+                "shard_ids": _ranges(sorted(self.shards)),
+                "shard_count": self.shard_count,
                 "guilds": len(self.guilds),
                 "intents": self.intents.value,
                 "message_content": self.intents.message_content,
             },
         )
 
-    async def on_resumed(self) -> None:
-        """Health: the session resumed; Discord replays what was missed."""
-        log.info("discord health: resumed", extra={"health": "resumed"})
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """Health: a shard's session resumed; Discord replays what was missed."""
+        log.info("discord health: resumed", extra={"health": "resumed", "shard_id": shard_id})
 
-    async def on_disconnect(self) -> None:
-        """Health: the gateway connection closed; discord.py reconnects (and resumes) by itself."""
-        if self.is_closed():
-            log.info("discord health: disconnected (shutting down)", extra={"health": "disconnect"})
-        else:
-            log.warning("discord health: disconnected, reconnecting", extra={"health": "disconnect"})
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """Health: a shard's connection closed; discord.py reconnects (and resumes) by itself."""
+        if not self.is_closed():
+            log.warning(
+                "discord health: disconnected, reconnecting", extra={"health": "disconnect", "shard_id": shard_id}
+            )
 
 
 def _where(message: discord.Message) -> dict[str, Any]:
@@ -173,4 +231,16 @@ def _where(message: discord.Message) -> dict[str, Any]:
         "message_id": message.id,
         "channel_id": message.channel.id,
         "guild_id": message.guild.id if message.guild else None,
+        "shard_id": message.guild.shard_id if message.guild else 0,
     }
+
+
+def _ranges(ids: list[int]) -> str:
+    """Shard ids as compact ranges for logs: 0-3,8."""
+    parts: list[str] = []
+    for shard_id in ids:
+        if parts and parts[-1].rsplit("-", 1)[-1] == str(shard_id - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{shard_id}"
+        else:
+            parts.append(str(shard_id))
+    return ",".join(parts)

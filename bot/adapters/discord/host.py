@@ -15,6 +15,8 @@ from bot.core.models import ReplyAction
 
 # After a 403 in a channel, stay quiet there this long (repeated 403s count towards Discord's invalid-request ban).
 FORBIDDEN_BACKOFF_SECONDS = 600.0
+# Set in `interaction.extras` when factbot first saw the interaction (before claiming it in the database).
+RECEIVED = "factbot_received"
 
 
 class InFlight:
@@ -92,3 +94,11 @@ def host_of(interaction: discord.Interaction) -> Host:
     if not isinstance(client, Host):
         raise TypeError(f"factbot handlers need a factbot client, not {type(client).__name__}")
     return client
+
+
+def defer_in(interaction: discord.Interaction, defer_after: float) -> float:
+    """Seconds left before deferring: `defer_after` counts from when the interaction arrived."""
+    received = interaction.extras.get(RECEIVED)
+    if not isinstance(received, float):
+        return defer_after
+    return max(0.0, defer_after - (time.monotonic() - received))

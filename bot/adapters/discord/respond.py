@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 import discord
 
 from bot.adapters.discord.delivery import ANSWERED, Deferral, answer_interaction
-from bot.adapters.discord.host import host_of
+from bot.adapters.discord.host import defer_in, host_of
 from bot.core.commands import error
 from bot.core.models import Reply
 
@@ -33,7 +33,7 @@ async def respond(
         task = asyncio.ensure_future(work)
         deferral: Deferral | None = None
         try:
-            done, _ = await asyncio.wait({task}, timeout=host.defer_after)
+            done, _ = await asyncio.wait({task}, timeout=defer_in(interaction, host.defer_after))
             if not done:
                 deferral = Deferral(ephemeral=private or not public)
                 await interaction.response.defer(thinking=True, ephemeral=deferral.ephemeral)

@@ -6,16 +6,17 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import discord
 
 from bot.adapters.discord.access import intents_for, invite_url
 from bot.adapters.discord.client import FactbotClient, silence_voice_warnings
 from bot.adapters.discord.endpoints import Endpoints, redirected
+from bot.adapters.discord.identify import AdvisoryLock, SharedLock
 from bot.adapters.discord.tree import build_tree
-from bot.app import open_services
-from bot.settings import Settings
+from bot.app import Services, open_services
+from bot.settings import DiscordSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,11 @@ async def serve(client: FactbotClient, token: str, *, grace: float, stop: asynci
             stopping.cancel()
         try:
             await session
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            # close() stopped a shard that was still waiting for its IDENTIFY turn: a normal stop.
         except discord.PrivilegedIntentsRequired:
             log.error(INTENT_REFUSED)
             return EXIT_CONFIG
@@ -100,19 +106,47 @@ async def serve(client: FactbotClient, token: str, *, grace: float, stop: asynci
     return EXIT_OK
 
 
-async def run(settings: Settings) -> int:
-    """`factbot run discord`: answer on Discord until SIGTERM."""
+def with_shards(
+    settings: DiscordSettings, shard_ids: str | Sequence[int] | None, shard_count: int | None
+) -> DiscordSettings:
+    """The Discord settings with `--shards` / `--shard-count` applied; ValueError says what is wrong."""
+    ids = settings.shard_ids if shard_ids is None else DiscordSettings.parse_shard_ids(shard_ids)
+    count = settings.shard_count if shard_count is None else shard_count
+    if count < 0:
+        raise ValueError("the shard count cannot be negative")
+    problem = DiscordSettings.shard_problem(ids, count)
+    if problem:
+        raise ValueError(problem)
+    return settings.model_copy(update={"shard_ids": ids, "shard_count": count})
+
+
+def identify_lock_for(services: Services) -> SharedLock | None:
+    """PostgreSQL: IDENTIFY turns shared with the bot's other processes. SQLite means one process: local only."""
+    if services.database is None or services.database.is_sqlite:
+        return None
+    return AdvisoryLock.for_database(services.database)
+
+
+async def run(
+    settings: Settings, *, shard_ids: str | Sequence[int] | None = None, shard_count: int | None = None
+) -> int:
+    """`factbot run discord [--shards 0-3 --shard-count 16]`: answer on Discord until SIGTERM."""
     token = settings.discord.token
     if token is None or not token.get_secret_value().strip():
         log.error(NO_TOKEN)
         return EXIT_CONFIG
+    try:
+        discord_settings = with_shards(settings.discord, shard_ids, shard_count)
+    except ValueError as exc:
+        log.error(f"bad shard settings: {exc}")
+        return EXIT_CONFIG
     announce_mode(settings)
     stop = asyncio.Event()
-    with stop_on_signals(stop), redirected(Endpoints.from_settings(settings.discord)):
+    with stop_on_signals(stop), redirected(Endpoints.from_settings(discord_settings)):
         async with open_services(settings) as services, services.background():
-            client = FactbotClient(services.dispatcher, settings.discord)
+            client = FactbotClient(services.dispatcher, discord_settings, identify_lock=identify_lock_for(services))
             return await serve(
-                client, token.get_secret_value().strip(), grace=settings.discord.shutdown_grace_seconds, stop=stop
+                client, token.get_secret_value().strip(), grace=discord_settings.shutdown_grace_seconds, stop=stop
             )
 
 

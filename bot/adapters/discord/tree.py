@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.adapters.discord.commands import claim_group, factcheck, factcheck_message
 from bot.adapters.discord.moderation import moderator_group
+from bot.adapters.discord.once import first_delivery
 from bot.adapters.discord.respond import report_failure
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,11 @@ OUT_OF_DATE = (
 
 
 class FactbotTree(app_commands.CommandTree[discord.Client]):
-    """The command tree; every failure is logged with its trace and answered privately."""
+    """The command tree; each interaction runs once across processes, and every failure is answered privately."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Only the first process to claim the interaction runs the command."""
+        return await first_delivery(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
         """Unwrap the command's own exception, so the log shows where it really failed."""

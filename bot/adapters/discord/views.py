@@ -8,6 +8,7 @@ from typing import Any, Self
 import discord
 
 from bot.adapters.discord.host import host_of
+from bot.adapters.discord.once import first_delivery
 from bot.adapters.discord.render import SHOWN_EXCERPTS
 from bot.core.models import Reply, ReplyAction, ReplyKind
 
@@ -52,6 +53,10 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
     ) -> Self:
         """Rebuild the button from its custom id: no state in memory, so a restart changes nothing."""
         return cls(ACTIONS[match["code"]], match["key"])
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Only the first process to claim the press handles it (one vote, one report form)."""
+        return await first_delivery(interaction)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the press to the client, which knows the core."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -13,6 +14,7 @@ from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.installations import authorize, installation_stores, oauth_settings
 from bot.adapters.slack.listeners import Deps, register, register_installation_events
 from bot.adapters.slack.manifest import bot_scopes
+from bot.adapters.slack.timing import WorkTimes
 from bot.adapters.slack.work import Work
 from bot.core.dispatcher import Dispatcher
 from bot.settings import SlackSettings
@@ -53,6 +55,10 @@ def check(settings: SlackSettings) -> None:
                 missing.append("SLACK_CLIENT_ID (or SLACK_BOT_TOKEN for a single workspace)")
             if not _secret(settings.client_secret):
                 missing.append("SLACK_CLIENT_SECRET (or SLACK_BOT_TOKEN for a single workspace)")
+    if settings.workers > 1 and settings.mode == "socket":
+        missing.append("SLACK_WORKERS=1 (several worker processes share a port in HTTP mode only)")
+    elif settings.workers > 1 and not sys.platform.startswith("linux"):
+        missing.append("SLACK_WORKERS=1 on this system (workers share a port with Linux's SO_REUSEPORT)")
     if missing:
         raise SlackConfigError(f"Slack {settings.mode} mode needs " + "; ".join(missing))
 
@@ -65,12 +71,23 @@ class SlackBot:
     work: Work
     session: aiohttp.ClientSession
     oauth: bool = field(default=False)
+    dispatcher: Dispatcher | None = None
+    database: Database | None = None
+
+    def metrics(self) -> dict[str, float]:
+        """The core's counters and match latencies plus this adapter's work figures, for /metrics and logs."""
+        data = dict(self.dispatcher.metrics.snapshot()) if self.dispatcher is not None else {}
+        data |= self.work.times.snapshot()
+        data["slack_in_flight"] = self.work.running
+        data["slack_failures_after_ack"] = self.work.failures
+        return data
 
     async def aclose(self, timeout: float) -> None:
         """Let acknowledged work finish (up to `timeout` seconds), then close the HTTP session."""
         try:
             await self.work.drain(timeout)
         finally:
+            self.work.times.unwatch()
             await self.session.close()
 
 
@@ -83,11 +100,14 @@ async def build_bot(settings: SlackSettings, dispatcher: Dispatcher, database: D
     except BaseException:
         await session.close()
         raise
-    work = Work()
+    times = WorkTimes()
+    if database is not None:
+        times.watch(database.engine)
+    work = Work(times)
     register(app, Deps(dispatcher, work, session, settings.watch_channels))
     if oauth:
         register_installation_events(app, work)
-    return SlackBot(app, work, session, oauth)
+    return SlackBot(app, work, session, oauth, dispatcher, database)
 
 
 async def _app(

@@ -20,7 +20,9 @@ from bot.adapters.slack import translate
 from bot.adapters.slack.interactions import Interactions, open_form, respond_all
 from bot.adapters.slack.manifest import ADMIN_COMMAND, COMMAND, SHORTCUT_CALLBACK_ID
 from bot.adapters.slack.modals import CALLBACK_ID, FormState, OpenForm, form_request
+from bot.adapters.slack.recent import RecentKeys
 from bot.adapters.slack.render import ACTION_EVIDENCE, ACTION_FEEDBACK, ACTION_REPORT, ACTION_SHARE, render
+from bot.adapters.slack.timing import database_call
 from bot.adapters.slack.work import Work
 from bot.core.dispatcher import Dispatcher, is_bare_mention
 from bot.core.models import CommandEvent, Event, Reply
@@ -106,6 +108,7 @@ class Listeners:
         self.work = deps.work
         self.session = deps.session
         self.watch_channels = deps.watch_channels
+        self.recent = RecentKeys()
 
     # Events: Bolt acknowledges them before calling the listener.
 
@@ -147,16 +150,30 @@ class Listeners:
 
         Retries reuse the event id. One message can also arrive as app_mention and as message (two event
         ids), and in a Slack Connect channel once per workspace that installed factbot (two teams, one
-        channel id), so the message key leaves the team out.
+        channel id), so the message key leaves the team out. The database decides between processes; keys this
+        process already sent there are remembered, so a repeat reaching the same process costs no round trip.
         """
         event_id = body.get("event_id")
-        if event_id and not await self.dispatcher.first_time(f"slack:event:{team}:{event_id}"):
-            log.info("repeated Slack event ignored", extra={"event_id": event_id, "team": team})
-            return False
         channel, ts = event.get("channel"), event.get("ts")
-        if channel and ts and not await self.dispatcher.first_time(f"slack:msg:{channel}:{ts}"):
-            log.info("message already answered", extra={"team": team, "channel": channel, "ts": ts})
+        event_key = f"slack:event:{team}:{event_id}" if event_id else None
+        message_key = f"slack:msg:{channel}:{ts}" if channel and ts else None
+        keys = [key for key in (event_key, message_key) if key]
+        if not self.recent.claim(keys):
+            # This process already asked the database about this event or message: no need to ask again.
+            self.dispatcher.metrics.incr("duplicates_dropped")
+            log.info("repeated Slack event ignored", extra={"event_id": event_id, "team": team, "seen": "here"})
             return False
+        try:
+            with database_call():
+                if event_key and not await self.dispatcher.first_time(event_key):
+                    log.info("repeated Slack event ignored", extra={"event_id": event_id, "team": team})
+                    return False
+                if message_key and not await self.dispatcher.first_time(message_key):
+                    log.info("message already answered", extra={"team": team, "channel": channel, "ts": ts})
+                    return False
+        except Exception:
+            self.recent.forget(keys)  # the database could not say; a redelivery should ask it again
+            raise
         return True
 
     async def _answer_in_thread(self, client: AsyncWebClient, event: Event, raw: Body) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -39,14 +40,25 @@ def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
 
 
 async def run(settings: Settings) -> int:
-    """Run factbot on Slack until stopped; 0 after a clean stop, 1 if Slack refuses the token, 2 for bad settings."""
+    """Run factbot on Slack until stopped; 0 after a clean stop, 1 if Slack refuses the token, 2 for bad settings.
+
+    With SLACK_WORKERS above 1 (HTTP mode) this process supervises that many worker processes sharing the port.
+    """
     try:
         check(settings.slack)
     except SlackConfigError as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return 2
     install_token_filter()
-    stop = asyncio.Event()
+    if settings.slack.workers > 1:
+        from bot.adapters.slack.workers import supervise
+
+        return await supervise(settings)
+    return await run_worker(settings, asyncio.Event())
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> int:
+    """One factbot process serving Slack until SIGTERM, SIGINT or `stop`."""
     with stop_on_signals(stop):
         async with open_services(settings) as services:
             bot = await build_bot(settings.slack, services.dispatcher, services.database)
@@ -54,6 +66,7 @@ async def run(settings: Settings) -> int:
                 return await serve(bot, settings.slack, stop)
             finally:
                 await bot.aclose(SHUTDOWN_SECONDS)
+                log.info("final metrics", extra={**bot.metrics(), "pid": os.getpid()})
                 log.info("factbot stopped", extra={"failures_after_ack": bot.work.failures})
 
 
@@ -69,7 +82,14 @@ async def serve(bot: SlackBot, settings: SlackSettings, stop: asyncio.Event) -> 
     if settings.mode == "socket":
         await serve_socket_mode(bot, _app_token(settings), stop)
     else:
-        server = HttpServer(bot, settings.host, settings.port)
+        server = HttpServer(
+            bot,
+            settings.host,
+            settings.port,
+            reuse_port=settings.reuse_port,
+            health_timeout=settings.health_timeout_seconds,
+            metrics=settings.metrics,
+        )
         await server.start()
         try:
             await stop.wait()

@@ -9,17 +9,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bot.adapters.slack.timing import WorkTimes
+
 log = logging.getLogger(__name__)
 
 
 class Work:
     """Tracks listener work that runs after the ack; failures are logged with what was being done."""
 
-    def __init__(self) -> None:
+    def __init__(self, times: WorkTimes | None = None) -> None:
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self.failures = 0
+        self.times = times or WorkTimes()
 
     @property
     def running(self) -> int:
@@ -33,7 +36,8 @@ class Work:
         self._idle.clear()
         started = time.perf_counter()
         try:
-            yield
+            with self.times.measure():
+                yield
         except Exception:
             self.failures += 1
             log.exception("Slack %s failed after it was acknowledged", kind, extra={"work": kind, **fields})

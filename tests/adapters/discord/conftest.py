@@ -68,6 +68,7 @@ def env(monkeypatch, tmp_path, fake, catalogue_dir, env_overrides) -> dict[str, 
         "MODERATORS_ROLE_IDS": f"discord:{fd.MOD_ROLE}",
         "MODERATORS_USER_IDS": "",
         "MODERATORS_TRUST_PLATFORM_ADMINS": "true",
+        "DISCORD_IDENTIFY_WINDOW_SECONDS": "0.05",  # the fake does not rate-limit IDENTIFY unless a test asks
         **env_overrides,
     }
     for name, value in values.items():
@@ -94,13 +95,17 @@ async def decision(services: Services, text: str) -> str:
 
 @pytest.fixture
 async def start_bot(services, settings) -> AsyncIterator[StartBot]:
-    """Start FactbotClients against the fake (several, for restarts); all are closed afterwards."""
+    """Start FactbotClients against the fake (several, for restarts); all are closed afterwards.
+
+    `shard_ids=[0, 1], shard_count=4` run some shards (as the settings would); other options go to the client.
+    """
     sessions: list[tuple[FactbotClient, asyncio.Task[None]]] = []
 
-    async def start(**options: Any) -> FactbotClient:
+    async def start(*, shard_ids: list[int] | None = None, shard_count: int | None = None, **options: Any):
         # A generous deferral threshold keeps answers immediate on a loaded machine; one test sets 0 to defer.
-        options = {"guild_ready_timeout": 0.05, "identify_delay": 0.01, "defer_after": 2.5, **options}
-        client = FactbotClient(services.dispatcher, settings.discord, **options)
+        options = {"guild_ready_timeout": 0.05, "defer_after": 2.5, **options}
+        shards = {"shard_ids": shard_ids or [], "shard_count": shard_count or 0}
+        client = FactbotClient(services.dispatcher, settings.discord.model_copy(update=shards), **options)
         session = asyncio.create_task(client.start(fd.TOKEN))
         sessions.append((client, session))
         ready = asyncio.create_task(client.wait_until_ready())
@@ -116,7 +121,7 @@ async def start_bot(services, settings) -> AsyncIterator[StartBot]:
         for client, session in sessions:
             await client.inflight.wait_idle(5)  # let answers in progress reach the fake before it goes
             await client.close()
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception, asyncio.CancelledError):  # cancelled: closed while identifying
                 await session
 
 

@@ -25,14 +25,17 @@ def health(caplog) -> list[str]:
 async def test_login_identify_and_ready(start_bot, fake, caplog):
     caplog.set_level(logging.INFO, logger="bot.adapters.discord")
     client = await start_bot()
-    assert [r.path for r in fake.requests[:2]] == [f"{fd.API}/users/@me", f"{fd.API}/oauth2/applications/@me"]
-    assert all(r.headers["Authorization"] == f"Bot {fd.TOKEN}" for r in fake.requests[:2])
+    paths = [f"{fd.API}/users/@me", f"{fd.API}/oauth2/applications/@me", f"{fd.API}/gateway/bot"]
+    assert [r.path for r in fake.requests[:3]] == paths  # the shard count and IDENTIFY concurrency come last
+    assert all(r.headers["Authorization"] == f"Bot {fd.TOKEN}" for r in fake.requests[:3])
     [identify] = fake.identifies
     assert identify["token"] == fd.TOKEN
+    assert identify["shard"] == [0, 1]  # Discord recommends one shard for one server
     assert client.user is not None and client.user.id == fd.BOT_ID
     assert [g.id for g in client.guilds] == [fd.GUILD_ID]
     assert fake.connections[0].zlib is not None  # discord.py asked for zlib-stream and decoded it
-    assert health(caplog) == ["connect", "ready"]
+    assert fake.connections[0].path == "/gateway"  # the configured gateway, not the one /gateway/bot names
+    assert health(caplog) == ["connect", "shard_ready", "ready"]
 
 
 async def test_intents_are_the_minimum_and_message_content_only_in_watch_mode(start_bot, fake, settings):

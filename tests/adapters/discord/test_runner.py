@@ -50,7 +50,7 @@ async def test_the_process_answers_logs_health_and_stops_cleanly_on_sigterm(env,
     stdout = await process.stdout.read() if process.stdout else b""
     records = [json.loads(line) for line in lines if line.startswith(b"{")]
     health = [r["health"] for r in records if "health" in r]
-    assert health[:2] == ["connect", "ready"] and health[-2:] == ["disconnect", "stopped"]
+    assert health[:3] == ["connect", "shard_ready", "ready"] and health[-2:] == ["disconnect", "stopped"]
     assert any(r["message"].startswith("watch mode is on") for r in records)
     everything = stdout + b"".join(lines) + b"".join(p.read_bytes() for p in tmp_path.glob("factbot.sqlite3*"))
     everything += json.dumps([r.body for r in fake.requests]).encode()

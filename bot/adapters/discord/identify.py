@@ -1,0 +1,241 @@
+"""IDENTIFY turns: at most one IDENTIFY per max_concurrency bucket per window, across every process of the bot.
+
+Discord lets a bot start `max_concurrency` sessions per 5 seconds (GET /gateway/bot,
+`session_start_limit`): shard `s` belongs to bucket `s % max_concurrency`, and each bucket allows one
+IDENTIFY per 5 s. discord.py awaits `Client.before_identify_hook(shard_id, initial=...)` right before it
+sends each IDENTIFY; its default sleeps 5 s and knows only its own process. factbot's hook waits for the
+bucket's turn instead:
+
+1. a local lock per bucket orders the shards of this process;
+2. with PostgreSQL, a session-level advisory lock on (bot, bucket) orders every process sharing the
+   database. `pg_advisory_lock` waits in PostgreSQL's lock queue, first come first served, and the lock
+   lives on a connection of its own, so it is released when the turn ends or when the process dies.
+
+The turn is held for the window plus a tenth (the IDENTIFY still has to reach Discord) after the hook
+returns, and only then given back. So whichever processes send them, two IDENTIFYs of one bucket leave at
+least a window apart, and IDENTIFYs of different buckets do not wait for each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.core.errors import StorageError
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+IDENTIFY_WINDOW_SECONDS = 5.0
+# TCP keepalives on the lock connections, so that PostgreSQL notices a holder whose host vanished from the
+# network within about 25 s (10 idle + 3 probes 5 s apart) and frees its turn, instead of after the OS
+# default of two hours. A holder that crashes or exits frees it at once: its connection closes.
+KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
+# Part of the window added to each turn: the IDENTIFY leaves after the hook returns and travels to Discord.
+MARGIN = 0.1
+LockKey = tuple[int, int]  # (the bot's namespace, the bucket): pg_advisory_lock(int4, int4)
+
+
+def namespace_of(application_id: int | None) -> int:
+    """A 32-bit lock namespace per bot, so bots sharing a database do not wait for each other."""
+    value = zlib.crc32(f"factbot discord identify {application_id or 0}".encode())
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+class SharedLock(Protocol):
+    """A lock per key that other processes respect."""
+
+    async def acquire(self, key: LockKey) -> None:
+        """Wait until this process holds `key`; StorageError when the lock cannot be reached."""
+        ...
+
+    async def release(self, key: LockKey) -> None:
+        """Give `key` back."""
+        ...
+
+    async def aclose(self) -> None:
+        """Give everything back and close what the lock opened."""
+        ...
+
+
+class ProcessOnly:
+    """No lock across processes: SQLite (one process by design) or no database; the local lock does it all."""
+
+    async def acquire(self, key: LockKey) -> None:
+        """Nothing to wait for beyond this process."""
+
+    async def release(self, key: LockKey) -> None:
+        """Nothing was taken."""
+
+    async def aclose(self) -> None:
+        """Nothing was opened."""
+
+
+class AdvisoryLock:
+    """PostgreSQL session-level advisory locks, each on its own connection outside the application's pool.
+
+    Own connections because a waiting `pg_advisory_lock` occupies its connection, and so that a dropped
+    connection (or a killed process) gives its lock back at once. They exist only while a turn is waited
+    for or held: at most one per bucket this process is identifying in.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: AsyncEngine | None = None
+        self._held: dict[LockKey, AsyncConnection] = {}
+
+    @classmethod
+    def for_database(cls, database: Database) -> AdvisoryLock:
+        """Locks in the same PostgreSQL database as the rest of factbot's state."""
+        return cls(database.url)
+
+    def _engine_for_locks(self) -> AsyncEngine:
+        if self._engine is None:
+            self._engine = create_async_engine(
+                self.url, poolclass=NullPool, connect_args={"server_settings": KEEPALIVES}
+            )
+        return self._engine
+
+    async def acquire(self, key: LockKey) -> None:
+        """Queue for the lock in PostgreSQL; cancelling the wait closes the connection, which leaves the queue."""
+        try:
+            connection = await self._engine_for_locks().connect()
+        except (OSError, SQLAlchemyError) as exc:
+            raise StorageError(f"identify lock: cannot connect: {_reason(exc)}") from exc
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("SELECT pg_advisory_lock(:namespace, :bucket)"), _params(key))
+        except BaseException as exc:
+            await _discard(connection)
+            if isinstance(exc, OSError | SQLAlchemyError):
+                raise StorageError(f"identify lock: {_reason(exc)}") from exc
+            raise
+        self._held[key] = connection
+
+    async def release(self, key: LockKey) -> None:
+        """Unlock and close the connection (closing alone would release it too)."""
+        connection = self._held.pop(key, None)
+        if connection is None:
+            return
+        try:
+            await connection.execute(text("SELECT pg_advisory_unlock(:namespace, :bucket)"), _params(key))
+        except (OSError, SQLAlchemyError) as exc:
+            log.warning(
+                "identify lock: unlock failed; closing its connection releases it", extra={"error": _reason(exc)}
+            )
+        finally:
+            await _discard(connection)
+
+    async def aclose(self) -> None:
+        """Release whatever is still held and close the lock engine."""
+        for key in list(self._held):
+            await self.release(key)
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _params(key: LockKey) -> dict[str, int]:
+    return {"namespace": key[0], "bucket": key[1]}
+
+
+def _reason(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """Close a lock connection for good (its session, and so its locks, end with it)."""
+    try:
+        await connection.invalidate()
+        await connection.close()
+    except (OSError, SQLAlchemyError) as exc:
+        log.debug("identify lock: closing the connection failed", extra={"error": _reason(exc)})
+
+
+class IdentifyGate:
+    """Waits for a shard's IDENTIFY turn (`wait_turn`, called from discord.py's hook) and ends it a window later."""
+
+    def __init__(self, shared: SharedLock, *, window: float = IDENTIFY_WINDOW_SECONDS) -> None:
+        self.shared = shared
+        self.window = window
+        self.max_concurrency = 1
+        self.namespace = namespace_of(None)
+        self._local: dict[int, asyncio.Lock] = {}
+        self._waiting: set[asyncio.Task[object]] = set()
+        self._ending: set[asyncio.Task[None]] = set()
+
+    @property
+    def hold(self) -> float:
+        """How long a turn lasts after the hook returns: the window and a margin for the trip to Discord."""
+        return self.window * (1 + MARGIN)
+
+    def configure(self, *, max_concurrency: int, application_id: int | None) -> None:
+        """Discord's concurrency for this bot (from GET /gateway/bot) and the bot's lock namespace."""
+        self.max_concurrency = max(1, max_concurrency)
+        self.namespace = namespace_of(application_id)
+
+    def bucket(self, shard_id: int | None) -> int:
+        """Discord's rate-limit bucket of a shard (an unsharded session counts as shard 0)."""
+        return (shard_id or 0) % self.max_concurrency
+
+    async def wait_turn(self, shard_id: int | None) -> None:
+        """Return when this shard may IDENTIFY; the turn ends by itself `hold` seconds later."""
+        bucket = self.bucket(shard_id)
+        local = self._local.setdefault(bucket, asyncio.Lock())
+        began = time.monotonic()
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting.add(task)
+        try:
+            await local.acquire()
+            try:
+                shared = await self._acquire_shared(bucket)
+            except BaseException:
+                local.release()
+                raise
+        finally:
+            if task is not None:
+                self._waiting.discard(task)
+        log.info(
+            "discord identify turn",
+            extra={"shard_id": shard_id, "bucket": bucket, "waited_seconds": round(time.monotonic() - began, 3)},
+        )
+        ending = asyncio.create_task(self._end_turn(bucket, local, shared), name=f"discord-identify-turn-{bucket}")
+        self._ending.add(ending)
+        ending.add_done_callback(self._ending.discard)
+
+    async def _acquire_shared(self, bucket: int) -> bool:
+        try:
+            await self.shared.acquire((self.namespace, bucket))
+        except StorageError as exc:
+            # Better an IDENTIFY paced only locally than no connection at all; Discord answers a too-early one
+            # with an invalid session, and discord.py identifies again on its next turn.
+            log.warning("identify lock unavailable: pacing this process only", extra={"error": str(exc)})
+            return False
+        return True
+
+    async def _end_turn(self, bucket: int, local: asyncio.Lock, shared: bool) -> None:
+        try:
+            await asyncio.sleep(self.hold)
+        finally:
+            try:
+                if shared:
+                    await self.shared.release((self.namespace, bucket))
+            finally:
+                local.release()
+
+    async def aclose(self) -> None:
+        """Stop shards still waiting for a turn, let running turns end (at most `hold`), close the lock."""
+        for task in list(self._waiting):
+            task.cancel()
+        if self._ending:
+            await asyncio.gather(*self._ending, return_exceptions=True)
+        await self.shared.aclose()

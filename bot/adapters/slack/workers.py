@@ -1,0 +1,252 @@
+"""Several factbot processes on one HTTP port: `factbot run slack` with SLACK_WORKERS=N supervises N worker
+processes that each bind the port with SO_REUSEPORT, so the kernel spreads connections over them.
+
+The supervisor prepares the database (migrations, first import) and checks the bot token once, then starts the
+workers with exactly its own settings, forwards SIGTERM/SIGINT to them, and replaces a worker that dies (giving
+up, with status 1, if workers keep dying). Workers share installations, de-duplication keys and cooldowns
+through the database, never through the supervisor. Each worker watches its stdin, a pipe from the supervisor:
+if the supervisor disappears (even by kill -9), the pipe closes and the worker stops instead of serving on.
+
+    python -m bot.adapters.slack.workers   # one worker, as the supervisor starts it
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+
+import aiohttp
+from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.slack.app import uses_oauth
+from bot.adapters.slack.clients import web_client
+from bot.adapters.slack.redact import install_token_filter
+from bot.adapters.slack.runner import SHUTDOWN_SECONDS, run_worker, stop_on_signals
+from bot.adapters.slack.web import REQUEST_GRACE_SECONDS
+from bot.app import open_database
+from bot.logs import configure_logging
+from bot.settings import CONFIG_ENV, SECTIONS, Settings, SettingsError, load_settings, secret_values
+from bot.storage.db import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+WORKER_MODULE = "bot.adapters.slack.workers"
+# A worker gets this long to finish after SIGTERM (its own grace periods plus a margin) before it is killed.
+STOP_SECONDS = SHUTDOWN_SECONDS + REQUEST_GRACE_SECONDS + 5.0
+# A dead worker is replaced after 1, 2, 4 ... up to 30 seconds; more than 5 deaths within a minute means
+# something is wrong that restarting will not fix, so the supervisor stops everything and exits with status 1.
+MAX_RESTART_DELAY = 30.0
+CRASH_WINDOW_SECONDS = 60.0
+MAX_CRASHES = 5
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def settings_env(settings: Settings) -> dict[str, str | None]:
+    """Every setting as the environment variable that sets it (None: unset it), so a child process loads exactly
+    these settings whatever its environment or configuration file says."""
+    env: dict[str, str | None] = {}
+    for name in SECTIONS:
+        section = getattr(settings, name)
+        prefix = str(type(section).model_config.get("env_prefix", ""))
+        for field in type(section).model_fields:
+            value = getattr(section, field)
+            key = f"{prefix}{field}".upper()
+            if value is None:
+                env[key] = None
+            elif isinstance(value, SecretStr):
+                env[key] = value.get_secret_value()
+            elif isinstance(value, bool):
+                env[key] = "true" if value else "false"
+            elif isinstance(value, list):
+                env[key] = ",".join(str(item) for item in value)
+            else:
+                env[key] = str(value)
+    env["DATABASE_URL"] = settings.database.resolved_url()
+    env[CONFIG_ENV] = str(settings.config_file) if settings.config_file else None
+    return env
+
+
+def worker_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of one worker: `base`, the supervisor's settings, one worker per process, SO_REUSEPORT."""
+    overrides = settings_env(settings) | {"SLACK_WORKERS": "1", "SLACK_REUSE_PORT": "true"}
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    if level in _LOG_LEVELS:
+        overrides["LOG_LEVEL"] = level  # `factbot -v` raises the level without changing the settings
+    env = dict(base)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+async def prepare(settings: Settings) -> int:
+    """What must happen once, not once per worker: migrate and seed the database, check the bot token."""
+    database, _store = await open_database(settings)
+    await database.dispose()
+    if uses_oauth(settings.slack):
+        return 0
+    async with aiohttp.ClientSession() as session:
+        token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
+        client = web_client(settings.slack.api_url, session, token)
+        try:
+            identity = await client.auth_test()
+        except SlackApiError as exc:
+            log.error("Slack refused the bot token", extra={"error": exc.response.get("error")})
+            return 1
+    log.info("signed in to Slack", extra={"team": identity.get("team_id"), "bot_user": identity.get("user_id")})
+    return 0
+
+
+async def supervise(settings: Settings) -> int:
+    """Run SLACK_WORKERS worker processes on one port until SIGTERM or SIGINT; 0 when all stopped cleanly."""
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        status = await prepare(settings)
+        if status != 0:
+            return status
+        pool = WorkerPool(settings.slack.workers, worker_environment(settings, os.environ))
+        return await pool.run(stop)
+
+
+class WorkerPool:
+    """Keeps `size` worker processes running until told to stop."""
+
+    def __init__(self, size: int, env: Mapping[str, str]) -> None:
+        self.size = size
+        self.env = dict(env)
+        self.processes: dict[int, asyncio.subprocess.Process] = {}
+        self.crashes: deque[float] = deque()
+        self.gave_up = False
+        self.exit_codes: list[int] = []
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Start the workers, keep them running, and stop them all when `stop` is set."""
+        log.info("starting Slack workers", extra={"workers": self.size, "port": self.env.get("SLACK_PORT")})
+        slots = [
+            asyncio.create_task(self._keep(slot, stop), name=f"factbot-worker-{slot}") for slot in range(self.size)
+        ]
+        try:
+            await stop.wait()
+        finally:
+            await self._stop_all()
+            await asyncio.gather(*slots, return_exceptions=True)
+        if self.gave_up:
+            return 1
+        # -SIGTERM: a worker still starting, before it could catch the signal; it had nothing in flight.
+        return 0 if all(code in (0, -signal.SIGTERM) for code in self.exit_codes) else 1
+
+    async def _keep(self, slot: int, stop: asyncio.Event) -> None:
+        """Run one worker, replacing it whenever it dies, until `stop` is set."""
+        delay = 1.0
+        while not stop.is_set():
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", WORKER_MODULE, env=self.env, stdin=asyncio.subprocess.PIPE
+            )
+            self.processes[slot] = process
+            log.info("Slack worker started", extra={"slot": slot, "pid": process.pid})
+            if stop.is_set():  # stopped while this one was starting: _stop_all may not have seen it
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            code = await process.wait()
+            if stop.is_set():
+                return
+            log.error("Slack worker exited unexpectedly", extra={"slot": slot, "pid": process.pid, "status": code})
+            now = time.monotonic()
+            self.crashes.append(now)
+            while self.crashes and now - self.crashes[0] > CRASH_WINDOW_SECONDS:
+                self.crashes.popleft()
+            if len(self.crashes) > MAX_CRASHES:
+                log.error("Slack workers keep dying; stopping", extra={"deaths_in_a_minute": len(self.crashes)})
+                self.gave_up = True
+                stop.set()
+                return
+            delay = 1.0 if now - started > CRASH_WINDOW_SECONDS else delay
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, MAX_RESTART_DELAY)
+
+    async def _stop_all(self) -> None:
+        """SIGTERM every worker, wait for them to finish, kill any that take longer than STOP_SECONDS."""
+        running = [p for p in self.processes.values() if p.returncode is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        waits = [asyncio.ensure_future(p.wait()) for p in running]
+        if waits:
+            _done, late = await asyncio.wait(waits, timeout=STOP_SECONDS)
+            for process in running:
+                if process.returncode is None:
+                    log.error("Slack worker did not stop in time; killing it", extra={"pid": process.pid})
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+            await asyncio.gather(*late, return_exceptions=True)
+        self.exit_codes = [p.returncode if p.returncode is not None else -1 for p in running]
+        for process in running:
+            if process.stdin is not None:
+                process.stdin.close()
+
+
+@contextlib.contextmanager
+def supervised(stop: asyncio.Event) -> Iterator[None]:
+    """Set `stop` when stdin, the supervisor's pipe, reaches end of file: the supervisor is gone."""
+    loop = asyncio.get_running_loop()
+    if sys.stdin is None:
+        yield
+        return
+    fd = sys.stdin.fileno()
+
+    def readable() -> None:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(fd)
+            if not stop.is_set():
+                log.warning("the supervisor is gone; stopping")
+                stop.set()
+
+    loop.add_reader(fd, readable)
+    try:
+        yield
+    finally:
+        loop.remove_reader(fd)
+
+
+async def _worker(settings: Settings) -> int:
+    stop = asyncio.Event()
+    with supervised(stop):
+        return await run_worker(settings, stop)
+
+
+def main() -> int:
+    """A supervised worker: settings from the environment the supervisor prepared, logs like `factbot run`."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"factbot: bad settings:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log.level, settings.log.format, secrets=secret_values(settings))
+    install_token_filter()
+    try:
+        return asyncio.run(_worker(settings))
+    except DatabaseUnavailable as exc:
+        print(f"factbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
