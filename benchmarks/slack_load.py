@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import statistics
 import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -33,20 +31,10 @@ from bot.adapters.slack.web import HttpServer
 from bot.app import open_services
 from bot.catalogue.loader import load_claims
 from bot.settings import SECTIONS, CatalogueSettings, DatabaseSettings, Settings, SlackSettings
-from tests.fakes.fake_slack import SIGNING_SECRET, FakeSlack, SlackSender, event_body, mention
+from tests.adapters.slack.processes import deliver, event_number, mention_bodies
+from tests.fakes.fake_slack import SIGNING_SECRET, FakeSlack, SlackSender
 
 ACK_DEADLINE = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One HTTP delivery of one event, and how it went."""
-
-    event: int
-    attempt: int
-    started: float
-    status: int
-    seconds: float
 
 
 def phrases() -> list[str]:
@@ -73,36 +61,6 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-async def deliver_all(
-    senders: Sequence[SlackSender], events: int, deliveries: int, concurrency: int, rate: float, texts: Sequence[str]
-) -> list[Delivery]:
-    """Send every delivery of every event, at most `concurrency` at a time.
-
-    rate 0: everything at once, shuffled (a burst). rate R: event i first arrives at i/R seconds and its
-    retries within the next two seconds (Slack's first retry comes almost at once; later ones are minutes away).
-    """
-    rng = random.Random(SEED)
-    jobs = [(event, attempt) for event in range(events) for attempt in range(deliveries)]
-    rng.shuffle(jobs)
-    due = {job: (job[0] / rate + (rng.uniform(0, 2) if job[1] else 0.0)) if rate else 0.0 for job in jobs}
-    bodies = [
-        event_body(mention(f"<@UBOT1> {texts[i % len(texts)]}", ts=f"{1_700_000_000 + i}.000100"), event_id=f"Ev{i}")
-        for i in range(events)
-    ]
-    gate = asyncio.Semaphore(concurrency)
-    start = time.monotonic()
-
-    async def one(event: int, attempt: int) -> Delivery:
-        await asyncio.sleep(max(0.0, start + due[(event, attempt)] - time.monotonic()))
-        async with gate:
-            sender = senders[(event + attempt) % len(senders)]
-            started = time.monotonic()
-            sent = await sender.event(bodies[event], retry=attempt)
-            return Delivery(event, attempt, started, sent.status, sent.seconds)
-
-    return list(await asyncio.gather(*(one(event, attempt) for event, attempt in jobs)))
-
-
 async def run(
     events: int, deliveries: int, workers: int, concurrency: int, rate: float, database_url: str
 ) -> dict[str, object]:
@@ -124,7 +82,9 @@ async def run(
             bots.append(bot)
             senders.append(SlackSender(f"http://127.0.0.1:{port}/slack/events", session))
         began = time.monotonic()
-        sent = await deliver_all(senders, events, deliveries, concurrency, rate, phrases())
+        sent = await deliver(
+            senders, mention_bodies(phrases(), events), deliveries, concurrency=concurrency, rate=rate, seed=SEED
+        )
         for bot in bots:
             await bot.work.drain(120)
         wall = time.monotonic() - began
@@ -135,8 +95,7 @@ async def run(
     replies = fake.calls_to("chat.postMessage")
     reply_at: dict[int, float] = {}
     for call in replies:
-        event = int(str(call.params["thread_ts"]).split(".")[0]) - 1_700_000_000
-        reply_at.setdefault(event, call.at)
+        reply_at.setdefault(event_number(str(call.params["thread_ts"])), call.at)
     latency = [reply_at[e] - first_sent[e] for e in reply_at]
     acks = [d.seconds for d in sent]
     return {

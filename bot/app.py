@@ -78,8 +78,10 @@ class Services:
             if isinstance(self.stores.channels, SqlChannelStore):
                 handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
             self.listener = ChangeListener(self.database, handlers)
-            tasks = [asyncio.create_task(self.maintain(), name="factbot-maintenance"),
-                     asyncio.create_task(self.listener.run(), name="factbot-change-listener")]
+            tasks = [
+                asyncio.create_task(self.maintain(), name="factbot-maintenance"),
+                asyncio.create_task(self.listener.run(), name="factbot-change-listener"),
+            ]
         tasks.append(asyncio.create_task(self.report_metrics(), name="factbot-metrics"))
         try:
             yield

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -62,12 +63,9 @@ async def _drop_pg_database(admin_url: str, url: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request, tmp_path) -> AsyncIterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'factbot.sqlite3'}"
-        return
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new PostgreSQL database for one test, dropped afterwards; skips the test without FACTBOT_TEST_DATABASE_URL."""
     if not PG_URL:
         pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
     admin_url, url = await _create_pg_database()
@@ -75,6 +73,23 @@ async def database_url(request, tmp_path) -> AsyncIterator[str]:
         yield url
     finally:
         await _drop_pg_database(admin_url, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request, tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'factbot.sqlite3'}"
+        return
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests about several processes sharing one."""
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -195,8 +195,9 @@ def test_lint_exits_non_zero_on_warnings_and_zero_on_the_shipped_catalogue(tmp_p
 def test_output_closed_early_is_not_an_error(tmp_path):
     stdin = "".join(json.dumps({"id": i, "text": "the moon landing was staged"}) + "\n" for i in range(5000))
     command = [sys.executable, "-m", "bot", "match", "--catalogue", str(FIXTURE_CLAIMS)]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          cwd=PROJECT_ROOT) as proc:
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT
+    ) as proc:
 
         def feed():
             with contextlib.suppress(BrokenPipeError):

@@ -33,11 +33,14 @@ def test_plain_statement_is_answered_with_its_claim(matcher, claim_id, lang, tex
     assert result.decision.value in {"reply", "suggest"}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("NATO never promised not to expand", "nato-never-promised"),
-    ("NATO promised not to expand", "nato-promised-no-expansion"),
-    ("NATO didn't promise not to expand", "nato-never-promised"),
-    ("the idea that NATO promised not to expand is a myth", "nato-never-promised"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NATO never promised not to expand", "nato-never-promised"),
+        ("NATO promised not to expand", "nato-promised-no-expansion"),
+        ("NATO didn't promise not to expand", "nato-never-promised"),
+        ("the idea that NATO promised not to expand is a myth", "nato-never-promised"),
+    ],
+)
 def test_the_promise_and_its_denial_are_told_apart(matcher, text, expected):
     assert matcher.match(text).best.claim_id == expected

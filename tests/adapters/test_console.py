@@ -55,24 +55,28 @@ async def test_console_reads_until_end_of_input(dispatcher):
     assert "[moon-landing-staged]" in out.getvalue() and "Commands:" in out.getvalue()
 
 
-EVIDENCE = ("Fixture doc | 1972-12 | Fixture archive | https://example.org/fixture/six | contradicts | "
-            "A fixture quote.")
+EVIDENCE = "Fixture doc | 1972-12 | Fixture archive | https://example.org/fixture/six | contradicts | A fixture quote."
 
 
 def test_moderator_session_in_the_console(tmp_path):
-    session = "\n".join([
-        f"/claim add tides-caused-by-wind | Ocean tides are caused by the wind. | false | Tides follow the Moon. | "
-        f"{EVIDENCE}",
-        "you know ocean tides are caused by the wind, right?",
-        "/claim edit tides-caused-by-wind verdict mostly-false",
-        "/claim retire tides-caused-by-wind",
-        "/factcheck ocean tides are caused by the wind",
-        "/undo 18",
-        "/factcheck ocean tides are caused by the wind",
-        "/claim history tides-caused-by-wind",
-        ":user guest",
-        "/claim retire tides-caused-by-wind",
-    ]) + "\n"
+    session = (
+        "\n".join(
+            [
+                f"/claim add tides-caused-by-wind | Ocean tides are caused by the wind. | false | Tides follow the Moon. | "
+                f"{EVIDENCE}",
+                "you know ocean tides are caused by the wind, right?",
+                "/claim edit tides-caused-by-wind verdict mostly-false",
+                "/claim retire tides-caused-by-wind",
+                "/factcheck ocean tides are caused by the wind",
+                "/undo 18",
+                "/factcheck ocean tides are caused by the wind",
+                "/claim history tides-caused-by-wind",
+                ":user guest",
+                "/claim retire tides-caused-by-wind",
+            ]
+        )
+        + "\n"
+    )
     result = factbot("console", "--moderator", stdin=session, tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("factbot: ")[1:]

@@ -27,23 +27,11 @@ from tests.adapters.slack.processes import (
     free_port,
     mention_bodies,
 )
-from tests.conftest import FIXTURE_CLAIMS, PG_URL, _create_pg_database, _drop_pg_database
+from tests.conftest import FIXTURE_CLAIMS, PG_URL
 from tests.fakes.fake_slack import SlackSender, event_body, mention
 from tests.storage.private_postgres import Unavailable, private_postgres
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's")
-
-
-@pytest.fixture
-async def postgres_url():
-    """A fresh PostgreSQL database: the multi-process tests are about several processes on one PostgreSQL."""
-    if not PG_URL:
-        pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
-    admin_url, url = await _create_pg_database()
-    try:
-        yield url
-    finally:
-        await _drop_pg_database(admin_url, url)
 
 
 async def seed(fake, database_url: str) -> None:
