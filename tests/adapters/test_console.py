@@ -62,8 +62,8 @@ def test_moderator_session_in_the_console(tmp_path):
     session = (
         "\n".join(
             [
-                f"/claim add tides-caused-by-wind | Ocean tides are caused by the wind. | false | Tides follow the Moon. | "
-                f"{EVIDENCE}",
+                "/claim add tides-caused-by-wind | Ocean tides are caused by the wind. | false | "
+                f"Tides follow the Moon. | {EVIDENCE}",
                 "you know ocean tides are caused by the wind, right?",
                 "/claim edit tides-caused-by-wind verdict mostly-false",
                 "/claim retire tides-caused-by-wind",
