@@ -20,6 +20,7 @@ from bot.core.ports import CatalogueSource, KeyStore
 from bot.core.registry import default_registry
 from bot.core.services import Stores
 from bot.matching.matcher import Thresholds
+from bot.matching.semantic import SemanticReranker, load_reranker
 from bot.settings import MatcherSettings, Settings
 from bot.storage.audit import SqlAuditLog
 from bot.storage.channels import SqlChannelStore
@@ -41,6 +42,16 @@ def thresholds_from(settings: MatcherSettings) -> Thresholds:
         reply_margin=settings.reply_margin,
         min_reply_words=settings.min_reply_words,
         stance_penalty=settings.stance_penalty,
+    )
+
+
+def semantic_from(settings: MatcherSettings) -> SemanticReranker | None:
+    """The optional semantic re-ranker from settings (loads the model), or None when semantic_model is empty."""
+    return load_reranker(
+        settings.semantic_model,
+        weight=settings.semantic_weight,
+        candidates=settings.semantic_candidates,
+        max_windows=settings.semantic_max_windows,
     )
 
 
@@ -151,8 +162,13 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             audit=SqlAuditLog(database),
         )
     try:
+        # Loading a sentence-embedding model takes seconds: off the event loop, like every catalogue build.
+        semantic = await asyncio.to_thread(semantic_from, settings.matcher) if settings.matcher.semantic_model else None
         catalogue = LiveCatalogue(
-            source, thresholds_from(settings.matcher), check_interval=settings.catalogue.check_interval_seconds
+            source,
+            thresholds_from(settings.matcher),
+            check_interval=settings.catalogue.check_interval_seconds,
+            semantic=semantic,
         )
         policy = ReplyPolicy(
             PolicyConfig.build(

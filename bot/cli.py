@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapters.console import ConsoleAdapter, use_colour
-from bot.app import open_database, open_services, sync_catalogue, thresholds_from
+from bot.app import open_database, open_services, semantic_from, sync_catalogue, thresholds_from
 from bot.catalogue.export import catalogue_yaml, claim_review_document, write_yaml_directory
 from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory
@@ -26,6 +26,7 @@ from bot.core.render import Style, render_reply
 from bot.core.stats import chart_of, gather, stats_text
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
+from bot.matching.semantic import SemanticUnavailable
 from bot.settings import Settings, SettingsError, load_settings, secret_values
 from bot.storage.db import DatabaseUnavailable, redacted
 
@@ -127,7 +128,7 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.top <= 100:
         raise UsageError("--top must be between 1 and 100")
     claims = asyncio.run(_claims_for(settings, args.catalogue))
-    matcher = ClaimMatcher(claims, thresholds_from(settings.matcher))
+    matcher = ClaimMatcher(claims, thresholds_from(settings.matcher), semantic_from(settings.matcher))
     return stream_matches(matcher, sys.stdin.buffer, sys.stdout, args.top)
 
 
@@ -352,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, SemanticUnavailable) as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

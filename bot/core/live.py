@@ -12,6 +12,7 @@ from bot.core.errors import StorageError
 from bot.core.models import StoredClaim
 from bot.core.ports import CatalogueSource
 from bot.matching.matcher import ClaimMatcher, Thresholds
+from bot.matching.semantic import SemanticReranker
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,11 @@ class LiveCatalogue:
         *,
         check_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        semantic: SemanticReranker | None = None,
     ) -> None:
         self.source = source
         self.thresholds = thresholds
+        self.semantic = semantic
         self.check_interval = check_interval
         self._monotonic = monotonic
         self._snapshot: Snapshot | None = None
@@ -71,7 +74,7 @@ class LiveCatalogue:
     async def _build(self, version: int) -> Snapshot:
         stored = await self.source.all()
         started = time.perf_counter()
-        matcher = await asyncio.to_thread(ClaimMatcher, [s.claim for s in stored], self.thresholds)
+        matcher = await asyncio.to_thread(ClaimMatcher, [s.claim for s in stored], self.thresholds, self.semantic)
         build_ms = round(1000 * (time.perf_counter() - started))
         log.info(
             "catalogue loaded",

@@ -28,6 +28,13 @@ How a message is scored (benchmarks/README.md has the measurements behind each c
 Work is bounded for any input: the text is cut to MAX_MATCH_CHARS characters, windows to MAX_WINDOWS, claims
 keyed per window to those that can still reach the top, and the detailed confidence runs for CONFIDENCE_CLAIMS
 claims in CONFIDENCE_WINDOWS windows each. Nothing compares the message with every claim.
+
+Optional semantic re-ranking (`semantic.py`, off unless a SemanticReranker is passed): the claims leading on
+the lexical key and those closest to the message in embedding space (the `candidates` best of each) are
+ordered by weight x key / best key + (1 - weight) x cosine x stance factor, the cosine being the best over the
+claim's phrasings and up to `max_windows` of the message's windows. The scores, and so the decision, stay the
+lexical confidences of the claims in that order, capped as above: semantic similarity changes which claim is
+offered, never how sure the bot must be before it speaks.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.core.models import Candidate, Claim, Decision, MatchResult
 from bot.matching.index import Bm25Index
+from bot.matching.semantic import SemanticReranker, claim_similarities, fuse, pick_windows
 from bot.matching.text import Analysed, analyse, content_words, negation_cues, stem_words
 from bot.matching.windows import term_windows
 
@@ -143,10 +151,12 @@ class _Found:
     """What ranking learnt about one claim over a message's windows."""
 
     key: float
+    stance: float = 1.0  # the stance factor in the claim's best-keyed window
     windows: list[tuple[float, int]] = field(default_factory=list)  # (key, window index), bounded
 
-    def add(self, key: float, window: int) -> None:
-        self.key = max(self.key, key)
+    def add(self, key: float, window: int, stance: float = 1.0) -> None:
+        if key > self.key or not self.windows:
+            self.key, self.stance = key, stance
         self.windows.append((key, window))
         if len(self.windows) > CONFIDENCE_WINDOWS:
             self.windows.sort(key=lambda kw: -kw[0])
@@ -156,12 +166,24 @@ class _Found:
 class ClaimMatcher:
     """An immutable index of the active claims; rebuild it when the catalogue changes."""
 
-    def __init__(self, claims: Sequence[Claim], thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        claims: Sequence[Claim],
+        thresholds: Thresholds | None = None,
+        semantic: SemanticReranker | None = None,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
+        self.semantic = semantic
         self.claims = tuple(c for c in claims if c.is_active)
         with _gc_paused():
             self._build()
         self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
+        if semantic is not None:
+            # In the thread that builds the matcher (LiveCatalogue runs it off the event loop).
+            texts = [variant.text for claim in self.claims for variant in claim.variants()]
+            counts = [len(claim.variants()) for claim in self.claims]
+            self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64) if counts else np.zeros(0, np.int64)
+            self._vectors = semantic.encode_catalogue(texts)
 
     def _build(self) -> None:
         documents: list[list[str]] = []
@@ -372,15 +394,17 @@ class ClaimMatcher:
         negatable = self._negatable
         for doc in docs.tolist():
             key = float(bm25[doc])
+            stance = 1.0
             if negatable[doc]:
                 if idf is None:
                     idf = {t: self._idf_of(t) for t in query}
                     query_idf = sum(idf.values())
-                key *= self._stance_of_best_fit(window, doc, idf, query_idf)
+                stance = self._stance_of_best_fit(window, doc, idf, query_idf)
+                key *= stance
             state = found.get(doc)
             if state is None:
                 found[doc] = state = _Found(key)
-            state.add(key, index)
+            state.add(key, index, stance)
 
     def _stance_of_best_fit(self, window: _Window, doc: int, idf: dict[str, float], query_idf: float) -> float:
         """The stance factor of the claim's phrasing that overlaps the window most (IDF-weighted Dice), or of
@@ -457,15 +481,20 @@ class ClaimMatcher:
         if top < 1:
             return []
         windows = self._windows(text)
-        needed = max(top, CONFIDENCE_CLAIMS)
+        semantic = self.semantic
+        needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}
         for index, window in enumerate(windows):
             self._rank_window(index, window, found, needed)
-        ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
+        nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message
+        if semantic is None:
+            ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
+        else:
+            ordered = self._fuse(semantic, windows, found, top, nearest)
         ranked: list[Candidate] = []
         ceiling = 1.0
         for position, (doc, state) in enumerate(ordered):
-            confidence, matched, window = 0.0, "", windows[state.windows[0][1]]
+            confidence, matched, window = 0.0, nearest.get(doc, ""), windows[state.windows[0][1]]
             if position < CONFIDENCE_CLAIMS:
                 for _, index in sorted(state.windows, key=lambda kw: -kw[0]):
                     value, phrasing = self._confidence(doc, windows[index])
@@ -475,6 +504,55 @@ class ClaimMatcher:
             ceiling = min(ceiling, round(confidence, 4))
             ranked.append(Candidate(self.claims[doc].id, ceiling, matched, window.text))
         return ranked
+
+    def _fuse(
+        self,
+        semantic: SemanticReranker,
+        windows: Sequence[_Window],
+        found: dict[int, _Found],
+        top: int,
+        nearest: dict[int, str],
+    ) -> list[tuple[int, _Found]]:
+        """The `top` claims by fused score, among the lexical and the semantic leaders (`candidates` of each).
+
+        Claims found only by their embedding get the stance factor of their closest window, and an entry
+        keyed 0 pointing at that window, so the confidence is worked out where the claim was seen.
+        """
+        if not windows or not self.claims:
+            return []
+        lexical = [doc for doc, _ in sorted(found.items(), key=lambda item: (-item[1].key, item[0]))]
+        lexical = lexical[: semantic.candidates]
+        picked = pick_windows(
+            [float(w.bm25.max()) if w.bm25 is not None else 0.0 for w in windows], semantic.max_windows
+        )
+        similarity = semantic.encode_windows([windows[i].text for i in picked]) @ self._vectors.T
+        cosine = claim_similarities(similarity, self._starts)
+        count = min(semantic.candidates, cosine.size)
+        close = np.argpartition(-cosine, count - 1)[:count].tolist() if count else []
+        docs = list(dict.fromkeys([*lexical, *close]))
+        stance = np.ones(len(docs), dtype=np.float32)
+        for position, doc in enumerate(docs):
+            start = int(self._starts[doc])
+            end = start + len(self._phrasings[doc])
+            block = similarity[:, start:end]
+            row, column = np.unravel_index(int(block.argmax()), block.shape)
+            nearest[doc] = self.claims[doc].variants()[int(column)].text
+            state = found.get(doc)
+            if state is not None:
+                stance[position] = state.stance
+                continue
+            index = picked[int(row)]
+            factor = 1.0
+            if self._negatable[doc]:
+                idf = {t: self._idf_of(t) for t in windows[index].query}
+                factor = self._stance_of_best_fit(windows[index], doc, idf, sum(idf.values()))
+            stance[position] = factor
+            found[doc] = state = _Found(0.0)
+            state.add(0.0, index, factor)
+        keys = np.array([found[doc].key for doc in docs], dtype=np.float32)
+        fused = fuse(keys, cosine[docs], stance, semantic.weight)
+        order = sorted(range(len(docs)), key=lambda i: (-float(fused[i]), docs[i]))[:top]
+        return [(docs[i], found[docs[i]]) for i in order]
 
     def match(self, text: str, top: int = 5) -> MatchResult:
         """Rank claims and decide: reply (sure enough to speak unprompted), suggest (show when asked) or none."""
