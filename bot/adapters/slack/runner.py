@@ -60,7 +60,7 @@ async def run(settings: Settings) -> int:
 async def run_worker(settings: Settings, stop: asyncio.Event) -> int:
     """One factbot process serving Slack until SIGTERM, SIGINT or `stop`."""
     with stop_on_signals(stop):
-        async with open_services(settings) as services:
+        async with open_services(settings) as services, services.background():
             bot = await build_bot(settings.slack, services.dispatcher, services.database)
             try:
                 return await serve(bot, settings.slack, stop)

@@ -5,9 +5,11 @@ event exactly once however its deliveries are spread (SL-3); several workers sha
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from tests.adapters.slack.processes import (
     mention_bodies,
 )
 from tests.conftest import FIXTURE_CLAIMS, PG_URL
-from tests.fakes.fake_slack import SlackSender, event_body, mention
+from tests.fakes.fake_slack import SlackSender, event_body, mention, slash_command
 from tests.storage.private_postgres import Unavailable, private_postgres
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's")
@@ -265,3 +267,47 @@ async def test_a_supervisor_with_a_refused_token_stops_before_starting_workers(f
     settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, bot_token="xoxb-unknown", workers=2)
     assert await run(settings) == 1
     assert Counter(c.method for c in fake_slack.calls) == {"auth.test": 1}
+
+
+async def ask(fake, sender: SlackSender, command: str, text: str, hook: str, *, user: str = "U1") -> str:
+    """Send a slash command to one process and return its answer on response_url, as JSON text."""
+    sent = await sender.command(slash_command(command, text, fake.hook_url(hook), user=user))
+    assert sent.status == 200
+    [answer] = await fake.wait_hooks(hook)
+    return json.dumps(answer.params)
+
+
+@pytest.mark.postgres
+async def test_an_edit_through_one_process_is_matched_by_another_within_a_second(
+    fake_slack, postgres_url, tmp_path, processes, session
+):
+    # The periodic version check is an hour apart, so only PostgreSQL's NOTIFY can bring the edit across in time.
+    envs = [
+        factbot_env(
+            fake_slack,
+            postgres_url,
+            free_port(),
+            home=tmp_path,
+            catalogue=FIXTURE_CLAIMS,
+            MODERATORS_USER_IDS="slack:UMOD",
+            CATALOGUE_CHECK_INTERVAL_SECONDS="3600",
+        )
+        for _ in range(2)
+    ]
+    await seed(fake_slack, postgres_url)
+    editor, matcher = [await processes(env, int(env["SLACK_PORT"])) for env in envs]
+    await asyncio.gather(editor.healthy(session), matcher.healthy(session))
+    to_editor = SlackSender(f"{editor.url}/slack/events", session)
+    to_matcher = SlackSender(f"{matcher.url}/slack/events", session)
+    phrase = "Neil's boot prints were made in a Nevada desert"
+    assert "moon-landing-staged" not in await ask(fake_slack, to_matcher, "/factcheck", phrase, "before")
+
+    line = f"alias add moon-landing-staged | {phrase}"
+    assert "Saved" in await ask(fake_slack, to_editor, "/factcheck-admin", line, "edit", user="UMOD")
+    saved = time.monotonic()
+    attempt = 0
+    while "moon-landing-staged" not in await ask(fake_slack, to_matcher, "/factcheck", phrase, f"after{attempt}"):
+        attempt += 1
+        assert time.monotonic() - saved < 1.0, "the other process still matches the old catalogue after 1 s"
+    assert time.monotonic() - saved < 1.0
+    await stop_all([editor, matcher])
