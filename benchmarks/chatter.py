@@ -1,6 +1,6 @@
 """Real tweets that state none of our claims: how many would get an unprompted reply from the shipped catalogue?
 
-    .venv/bin/python -m benchmarks.chatter ../shared/benchmarks/clef2020
+    .venv/bin/python -m benchmarks.chatter ../shared/benchmarks/clef2020 [--semantic MODEL]
 
 Every tweet of the CLEF-2020 train, dev and test files (misinformation-heavy political chatter from 2016-2020,
 none of it about NATO's enlargement) is matched against claims/. Any unprompted reply is a false reply.
@@ -14,7 +14,16 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.common import CLAIMS_DIR, DEFAULT_CLEF, bootstrap_ci, machine, read_clef_queries
+from benchmarks.common import (
+    CLAIMS_DIR,
+    DEFAULT_CLEF,
+    add_semantic_arguments,
+    bootstrap_ci,
+    describe_semantic,
+    machine,
+    read_clef_queries,
+    semantic_reranker,
+)
 from bot.catalogue.loader import load_claims
 from bot.core.models import Decision
 from bot.matching.matcher import ClaimMatcher, Thresholds
@@ -25,13 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_CLEF, help="the clef2020 folder")
     parser.add_argument("--catalogue", type=Path, default=CLAIMS_DIR)
     parser.add_argument("--show", type=int, default=10, help="print this many of the highest-scoring tweets")
+    add_semantic_arguments(parser)
     args = parser.parse_args(argv)
 
     tweets = [
         q.text for split in ("train", "dev", "test") for q in read_clef_queries(args.data, split, labelled_only=False)
     ]
     thresholds = Thresholds()
-    matcher = ClaimMatcher(load_claims(args.catalogue), thresholds)
+    semantic = semantic_reranker(args)
+    matcher = ClaimMatcher(load_claims(args.catalogue), thresholds, semantic)
     started = time.perf_counter()
     results = [(text, matcher.match(text, 2)) for text in tweets]
     elapsed = time.perf_counter() - started
@@ -41,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"chatter: {len(tweets)} CLEF-2020 tweets (train+dev+test) against {len(matcher)} shipped claims")
     print(f"thresholds: reply {thresholds.reply}, suggest {thresholds.suggest}, margin {thresholds.reply_margin}")
     print(f"machine: {machine()}; {1000 * elapsed / len(tweets):.2f} ms per tweet")
+    print(describe_semantic(semantic, args.semantic))
     print(
         f"unprompted replies: {len(replies)} of {len(tweets)} ({len(replies) / len(tweets):.2%}, 95% CI "
         f"[{low:.2%}, {high:.2%}]); suggestions: {decisions[Decision.SUGGEST]}; silent: {decisions[Decision.NONE]}"

@@ -9,6 +9,10 @@ where each tweet is buried at a random place among three other tweets of the sam
 The fillers are misinformation tweets that state catalogue claims of their own, so "long" is also scored
 with those claims left out of the ranking ("long-x"), and the ceiling of "long" is printed. A last row gives
 plain BM25 with the same normalisation, for reference.
+
+With `--semantic MODEL` the matcher re-ranks with a sentence-embedding model (bot/matching/semantic.py);
+`--sweep-weights 0,0.1,...` (with `--sweep-candidates 20,50`) prints MAP@5 and S@1 for each fusion weight and
+candidate count instead, for tuning on `--split train` or `dev` (never on test).
 """
 
 from __future__ import annotations
@@ -26,19 +30,23 @@ from benchmarks.common import (
     SEED,
     ClefClaim,
     Query,
+    add_semantic_arguments,
     add_typos,
     average_precision,
     bury,
     clef_catalogue,
+    describe_semantic,
     fmt_ci,
     machine,
     read_clef_claims,
     read_clef_queries,
     reciprocal_rank,
+    semantic_reranker,
     success_at,
 )
 from bot.matching.index import Bm25Index
 from bot.matching.matcher import ClaimMatcher
+from bot.matching.semantic import SemanticReranker
 from bot.matching.text import analyse
 
 
@@ -75,16 +83,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_CLEF, help="the clef2020 folder")
     parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
     parser.add_argument("--variants", default="clean,typo20,typo40,long,long-x")
+    add_semantic_arguments(parser)
+    parser.add_argument("--sweep-weights", default="", help="with --semantic: fusion weights to compare")
+    parser.add_argument("--sweep-candidates", default="", help="with --sweep-weights: candidate counts to compare")
     args = parser.parse_args(argv)
 
     claims = read_clef_claims(args.data)
     queries = read_clef_queries(args.data, args.split)
     pool = read_clef_queries(args.data, args.split, labelled_only=False)
+    semantic = semantic_reranker(args)
     started = time.perf_counter()
-    matcher = ClaimMatcher(clef_catalogue(claims))
+    matcher = ClaimMatcher(clef_catalogue(claims), semantic=semantic)
     build = time.perf_counter() - started
     print(f"CLEF-2020 {args.split}: {len(claims):,} claims (claim + fact-check title), {len(queries)} labelled tweets")
     print(f"machine: {machine()}; index build {build:.2f} s")
+    print(describe_semantic(semantic, args.semantic))
+    if semantic is not None and args.sweep_weights:
+        sweep(claims, variants(queries, pool, args.variants.split(",")), semantic, args)
+        return 0
     print(f"{'variant':<8} {'MAP@5 [95% CI]':<24} {'MRR@5 [95% CI]':<24} {'S@1 [95% CI]':<24} ms/msg")
     for name, qs in variants(queries, pool, args.variants.split(",")).items():
         started = time.perf_counter()
@@ -103,6 +119,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "errors;\nlong-x: the same messages with the fillers' claims left out of the ranking before scoring."
     )
     return 0
+
+
+def sweep(
+    claims: Sequence[ClefClaim], by_variant: dict[str, list[Query]], base: SemanticReranker, args: argparse.Namespace
+) -> None:
+    """MAP@5 and S@1 per variant for every fusion weight and candidate count asked for (for tuning)."""
+    weights = [float(w) for w in args.sweep_weights.split(",")]
+    counts = [int(k) for k in args.sweep_candidates.split(",")] if args.sweep_candidates else [base.candidates]
+    catalogue = clef_catalogue(claims)
+    print(f"{'K':>4} {'weight':>6} " + " ".join(f"{name + ' MAP@5':>13} {'S@1':>6}" for name in by_variant))
+    for count in counts:
+        for weight in weights:
+            reranker = SemanticReranker(base.encoder, weight=weight, candidates=count, max_windows=base.max_windows)
+            matcher = ClaimMatcher(catalogue, semantic=reranker)
+            cells = []
+            for name, qs in by_variant.items():
+                scores = evaluate(matcher, qs, drop_others=name == "long-x")
+                cells.append(f"{sum(scores['MAP@5']) / len(qs):>13.3f} {sum(scores['S@1']) / len(qs):>6.3f}")
+            print(f"{count:>4} {weight:>6.2f} " + " ".join(cells), flush=True)
 
 
 def plain_bm25(claims: Sequence[ClefClaim], queries: Sequence[Query]) -> dict[str, list[float]]:

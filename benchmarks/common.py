@@ -1,19 +1,28 @@
-"""Shared helpers for the benchmarks: data loading, metrics, bootstrap intervals, deterministic noise."""
+"""Shared helpers for the benchmarks: data loading, metrics, bootstrap intervals, deterministic noise, and the
+optional semantic re-ranker (`--semantic MODEL`)."""
 
 from __future__ import annotations
 
+import argparse
+import atexit
 import csv
+import hashlib
 import json
 import platform
 import random
 import re
 import string
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.core.models import Alias, Claim, Verdict
+from bot.matching.semantic import Encoder, SemanticReranker, SentenceTransformerEncoder
+from bot.settings import MatcherSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLEF = ROOT.parent / "shared" / "benchmarks" / "clef2020"
@@ -206,3 +215,87 @@ def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------- optional semantic re-ranking
+
+CACHE_DIR = Path(tempfile.gettempdir()) / "factbot-embeddings"
+
+
+class CachedEncoder:
+    """An encoder whose vectors are kept on disk (outside the repository), keyed by model and text, so that
+    reruns of a benchmark do not encode the 20,750 CLEF phrasings again. For quality runs only: timings of
+    a cached run say nothing about encoding, which `benchmarks.speed --semantic` measures uncached."""
+
+    def __init__(self, inner: Encoder, model: str, cache_dir: Path = CACHE_DIR) -> None:
+        self.inner = inner
+        digest = hashlib.sha256(str(Path(model).resolve() if Path(model).exists() else model).encode()).hexdigest()
+        self.path = cache_dir / f"{digest[:16]}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.dirty = False
+        if self.path.exists():
+            with np.load(self.path) as stored:
+                self.vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+        atexit.register(self.flush)
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
+        if missing:
+            fresh = self.inner.encode(list(missing.values()))
+            self.vectors.update(zip(missing, fresh, strict=True))
+            self.dirty = True
+            if len(missing) >= 1000:  # a catalogue: keep it even if the run is stopped
+                self.flush()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+
+    def flush(self) -> None:
+        if not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial.npz")
+        np.savez(partial, keys=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+        partial.replace(self.path)
+        self.dirty = False
+
+
+def add_semantic_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every matcher benchmark takes to run with the optional semantic re-ranker."""
+    defaults = MatcherSettings.model_fields
+    group = parser.add_argument_group("semantic re-ranking (needs the `semantic` extra)")
+    group.add_argument("--semantic", metavar="MODEL", default="", help="sentence-transformers model name or folder")
+    group.add_argument("--semantic-weight", type=float, default=defaults["semantic_weight"].default)
+    group.add_argument("--semantic-candidates", type=int, default=defaults["semantic_candidates"].default)
+    group.add_argument("--semantic-windows", type=int, default=defaults["semantic_max_windows"].default)
+    group.add_argument("--no-cache", action="store_true", help=f"do not keep embeddings in {CACHE_DIR}")
+
+
+def semantic_reranker(args: argparse.Namespace, *, cache: bool = True) -> SemanticReranker | None:
+    """The re-ranker the command line asked for (None without --semantic), embeddings cached unless --no-cache."""
+    if not args.semantic:
+        return None
+    encoder: Encoder = SentenceTransformerEncoder(args.semantic)
+    if cache and not args.no_cache:
+        encoder = CachedEncoder(encoder, args.semantic)
+    return SemanticReranker(
+        encoder, weight=args.semantic_weight, candidates=args.semantic_candidates, max_windows=args.semantic_windows
+    )
+
+
+def describe_semantic(reranker: SemanticReranker | None, model: str) -> str:
+    if reranker is None:
+        return "semantic re-ranking: off (lexical only)"
+    return (
+        f"semantic re-ranking: {model}; weight {reranker.weight}, candidates {reranker.candidates}, "
+        f"windows {reranker.max_windows}"
+    )

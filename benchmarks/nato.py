@@ -1,7 +1,7 @@
 """The project's dev set (nato-dev.jsonl) against the shipped catalogue (claims/).
 
     .venv/bin/python -m benchmarks.nato [../shared/eval/nato-dev.jsonl] [--show errors|all]
-        [--choose-thresholds [../shared/benchmarks/clef2020]]
+        [--choose-thresholds [../shared/benchmarks/clef2020]] [--semantic MODEL]
 
 Ranking over labelled lines (top-1 accuracy, MRR@5) and the unprompted reply decision: precision over all
 lines, recall over labelled lines, false-reply rate over unlabelled lines; broken down by kind. Also how often
@@ -19,11 +19,14 @@ from benchmarks.common import (
     CLAIMS_DIR,
     DEFAULT_CLEF,
     DEFAULT_NATO,
+    add_semantic_arguments,
     bootstrap_ci,
+    describe_semantic,
     machine,
     mean,
     read_clef_queries,
     read_jsonl,
+    semantic_reranker,
 )
 from bot.catalogue.loader import load_claims
 from bot.core.models import Decision
@@ -219,12 +222,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="CLEF2020",
         help="also sweep the thresholds and apply the selection rules (uses the CLEF train and dev tweets)",
     )
+    add_semantic_arguments(parser)
     args = parser.parse_args(argv)
     thresholds = Thresholds()
-    matcher = ClaimMatcher(load_claims(args.catalogue), thresholds)
+    semantic = semantic_reranker(args)
+    matcher = ClaimMatcher(load_claims(args.catalogue), thresholds, semantic)
     lines = read_jsonl(args.data)
     outcomes = run(matcher, lines)
     report(outcomes, thresholds)
+    print(describe_semantic(semantic, args.semantic))
     if args.show:
         show(outcomes, args.show)
     if args.choose_thresholds:

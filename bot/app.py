@@ -52,6 +52,7 @@ def semantic_from(settings: MatcherSettings) -> SemanticReranker | None:
         weight=settings.semantic_weight,
         candidates=settings.semantic_candidates,
         max_windows=settings.semantic_max_windows,
+        languages=settings.semantic_languages,
     )
 
 

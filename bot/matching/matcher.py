@@ -32,9 +32,10 @@ claims in CONFIDENCE_WINDOWS windows each. Nothing compares the message with eve
 Optional semantic re-ranking (`semantic.py`, off unless a SemanticReranker is passed): the claims leading on
 the lexical key and those closest to the message in embedding space (the `candidates` best of each) are
 ordered by weight x key / best key + (1 - weight) x cosine x stance factor, the cosine being the best over the
-claim's phrasings and up to `max_windows` of the message's windows. The scores, and so the decision, stay the
-lexical confidences of the claims in that order, capped as above: semantic similarity changes which claim is
-offered, never how sure the bot must be before it speaks.
+claim's phrasings and up to `max_windows` of the message's windows; only for messages in the model's
+`languages`. The scores, and so the decision, stay the lexical confidences of the claims in that order, capped
+as above, and capped below `reply` when the fused leader is not the lexical one: semantic similarity changes
+which claim is offered, and never makes the bot speak unprompted where lexical evidence would not.
 """
 
 from __future__ import annotations
@@ -334,20 +335,20 @@ class ClaimMatcher:
             scores.bm25 if scores is not None else None,
         )
 
-    def _windows(self, text: str) -> list[_Window]:
-        """The whole message if it is short, else overlapping runs of WINDOW_TERMS words (windows.py)."""
+    def _windows(self, text: str) -> tuple[list[_Window], str]:
+        """The whole message if short, else overlapping runs of WINDOW_TERMS words (windows.py); and its language."""
         text = text[:MAX_MATCH_CHARS]
         analysed = analyse(text, offsets=True)
         terms, stances, origin = self._query_terms(analysed)
         if not terms:
-            return []
+            return [], analysed.lang
         if len(terms) <= WHOLE_TERMS:
-            return [self._window(text.strip(), terms, stances)]
+            return [self._window(text.strip(), terms, stances)], analysed.lang
         windows: list[_Window] = []
         for start, end in term_windows(len(terms), WINDOW_TERMS, WINDOW_STRIDE, MAX_WINDOWS):
             first, last = analysed.offsets[origin[start]], analysed.offsets[origin[end - 1]]
             windows.append(self._window(analysed.cleaned[first[0] : last[1]], terms[start:end], stances[start:end]))
-        return windows
+        return windows, analysed.lang
 
     # ------------------------------------------------------------------------------------------ stance
 
@@ -480,8 +481,8 @@ class ClaimMatcher:
         """
         if top < 1:
             return []
-        windows = self._windows(text)
-        semantic = self.semantic
+        windows, lang = self._windows(text)
+        semantic = self.semantic if self.semantic is not None and lang in self.semantic.languages else None
         needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}
         for index, window in enumerate(windows):
@@ -493,6 +494,9 @@ class ClaimMatcher:
             ordered = self._fuse(semantic, windows, found, top, nearest)
         ranked: list[Candidate] = []
         ceiling = 1.0
+        if semantic is not None and ordered and found and ordered[0][0] != min(found, key=lambda d: (-found[d].key, d)):
+            # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
+            ceiling = round(self.thresholds.reply - 0.0001, 4)
         for position, (doc, state) in enumerate(ordered):
             confidence, matched, window = 0.0, nearest.get(doc, ""), windows[state.windows[0][1]]
             if position < CONFIDENCE_CLAIMS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -95,7 +95,15 @@ class SemanticReranker:
     the vectors of the last catalogue's phrasings so that a rebuild after an edit encodes only what changed.
     """
 
-    def __init__(self, encoder: Encoder, *, weight: float = 0.2, candidates: int = 50, max_windows: int = 8) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        weight: float = 0.3,
+        candidates: int = 50,
+        max_windows: int = 8,
+        languages: Iterable[str] = ("en",),
+    ) -> None:
         if not 0.0 <= weight <= 1.0:
             raise ValueError("semantic weight must be in [0, 1]")
         if candidates < 1 or max_windows < 1:
@@ -104,6 +112,9 @@ class SemanticReranker:
         self.weight = weight
         self.candidates = candidates
         self.max_windows = max_windows
+        # Messages in other languages keep the lexical order: all-MiniLM-L6-v2 is English-only, and its
+        # cosines for a Spanish or Russian message are noise that outvotes good lexical matches.
+        self.languages = frozenset(languages)
         self._known: dict[str, Vectors] = {}
         self._lock = threading.Lock()
 
@@ -167,9 +178,11 @@ def fuse(lexical: Vectors, cosine: Vectors, stance: Vectors, weight: float) -> V
     return (weight * scaled + (1.0 - weight) * cosine * stance).astype(np.float32)
 
 
-def load_reranker(model: str, *, weight: float, candidates: int, max_windows: int) -> SemanticReranker | None:
+def load_reranker(
+    model: str, *, weight: float, candidates: int, max_windows: int, languages: Iterable[str] = ("en",)
+) -> SemanticReranker | None:
     """The re-ranker a deployment configured, or None when `model` is empty (the default: lexical only)."""
     if not model.strip():
         return None
     encoder = SentenceTransformerEncoder(model.strip())
-    return SemanticReranker(encoder, weight=weight, candidates=candidates, max_windows=max_windows)
+    return SemanticReranker(encoder, weight=weight, candidates=candidates, max_windows=max_windows, languages=languages)
