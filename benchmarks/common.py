@@ -89,6 +89,25 @@ def clef_catalogue(claims: Sequence[ClefClaim]) -> list[Claim]:
 # --------------------------------------------------------------------------- metrics
 
 
+def duplicate_groups(claims: Sequence[ClefClaim]) -> dict[str, str]:
+    """Each claim id mapped to the first claim with the same normalised text (case, punctuation and spacing
+    ignored): CLEF-2020 holds 369 claims in such groups, and which twin a ranking puts first is arbitrary."""
+    first: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    for claim in claims:
+        key = " ".join(re.findall(r"\w+", claim.text.casefold()))
+        groups[claim.id] = first.setdefault(key, claim.id)
+    return groups
+
+
+def as_groups(ranked: Sequence[str], groups: dict[str, str]) -> list[str]:
+    """The ranking with each claim replaced by its duplicate group, later members of a group left out."""
+    seen: dict[str, None] = {}
+    for claim_id in ranked:
+        seen.setdefault(groups.get(claim_id, claim_id), None)
+    return list(seen)
+
+
 def average_precision(ranked: Sequence[str], gold: frozenset[str], k: int = 5) -> float:
     """trec_eval-style AP truncated at k: precision at each relevant hit, divided by the number of relevant."""
     hits, total = 0, 0.0
