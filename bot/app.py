@@ -125,11 +125,12 @@ async def open_database(settings: Settings) -> tuple[Database, SqlClaimStore]:
         await database.upgrade()
         store = SqlClaimStore(database)
         if settings.catalogue.import_when_empty and await store.is_empty():
-            report = await store.sync_from_files(load_claims(settings.catalogue.dir))
-            log.info(
-                "imported the bundled catalogue",
-                extra={"claims": len(report.added), "directory": str(settings.catalogue.dir)},
-            )
+            report = await store.sync_from_files(load_claims(settings.catalogue.dir), only_if_empty=True)
+            if report.added:  # another process starting at the same moment may have imported it first
+                log.info(
+                    "imported the bundled catalogue",
+                    extra={"claims": len(report.added), "directory": str(settings.catalogue.dir)},
+                )
     except BaseException:
         await database.dispose()
         raise

@@ -20,6 +20,7 @@ from bot.catalogue.export import catalogue_yaml, claim_review_document, write_ya
 from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory
 from bot.catalogue.schema import FieldError
+from bot.core.errors import StorageError
 from bot.core.models import Claim, Decision, MatchResult, Origin
 from bot.core.parsing import CommandError
 from bot.core.render import Style, render_reply
@@ -355,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (DatabaseUnavailable, SemanticUnavailable) as exc:
         print(f"factbot: {exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"factbot: {redacted(settings.database.resolved_url())}: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
         print(

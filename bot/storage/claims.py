@@ -17,7 +17,7 @@ from bot.catalogue.schema import claim_to_dict, parse_claim
 from bot.core.errors import ClaimExists, NothingChanged, NotLatestRevision, StaleVersion, UnknownClaim, UnknownRevision
 from bot.core.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
 from bot.storage.audit import write_audit
-from bot.storage.db import Database
+from bot.storage.db import CATALOGUE_IMPORT_LOCK_ID, Database
 from bot.storage.notify import CATALOGUE_CHANNEL, notify
 from bot.storage.tables import catalogue_meta, claim_revisions, claims
 from bot.storage.time import Clock, as_utc, utc_now
@@ -139,13 +139,22 @@ class SqlClaimStore:
             )
         )
 
-    async def sync_from_files(self, file_claims: Sequence[Claim], *, actor: Actor = SYNC_ACTOR) -> SyncReport:
-        """Import claims from `claims/`, never overwriting a claim that was changed in the database since."""
+    async def sync_from_files(
+        self, file_claims: Sequence[Claim], *, actor: Actor = SYNC_ACTOR, only_if_empty: bool = False
+    ) -> SyncReport:
+        """Import claims from `claims/`, never overwriting a claim that was changed in the database since.
+
+        Imports are serialised across processes, so several processes starting on one empty database import the
+        bundled catalogue once; with `only_if_empty` the others then find it there and import nothing.
+        """
         report = SyncReport()
         now = self.clock()
         label = actor_label(actor)
         async with self.database.transaction() as connection:
+            await self.database.lock_for_transaction(connection, CATALOGUE_IMPORT_LOCK_ID)
             rows = {row.id: row for row in (await connection.execute(select(claims))).all()}
+            if only_if_empty and rows:
+                return report
             for claim in file_claims:
                 data = claim_to_dict(claim)
                 new_hash = content_hash(data)

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every factbot process sharing a PostgreSQL database.
 MIGRATION_LOCK_ID = 0x66616374
+CATALOGUE_IMPORT_LOCK_ID = 0x66616375
 WRITE_OPTION = "factbot_write"
 
 
@@ -104,12 +105,17 @@ class Database:
         except (OSError, SQLAlchemyError) as exc:
             raise StorageError(f"database error: {_reason(exc)}") from exc
 
+    async def lock_for_transaction(self, connection: AsyncConnection, lock_id: int) -> None:
+        """Serialise this transaction with others taking the same lock, across processes (PostgreSQL); SQLite's
+        write transactions are serialised already."""
+        if not self.is_sqlite:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe when several processes start at once."""
         try:
             async with self.transaction() as connection:
-                if not self.is_sqlite:
-                    await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                await self.lock_for_transaction(connection, MIGRATION_LOCK_ID)
                 await connection.run_sync(_run_migrations)
         except (OSError, SQLAlchemyError, StorageError) as exc:
             cause = exc.__cause__ if isinstance(exc, StorageError) and exc.__cause__ else exc

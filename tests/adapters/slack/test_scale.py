@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO
 
 async def seed(fake, database_url: str) -> None:
     """Migrate and seed the database once, as the Procfile's release phase (`factbot db upgrade`) does before
-    the web processes start: several processes importing into an empty database at once do not all survive."""
+    the web processes start, so the processes under test start alike."""
     database, _store = await open_database(make_settings(database_url, fake))
     await database.dispose()
 
