@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete
+from sqlalchemy import DateTime, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.db import Database
 from bot.storage.tables import expiring_keys
@@ -13,23 +14,35 @@ from bot.storage.time import Clock, utc_now
 
 
 class SqlKeyStore:
-    """`acquire` is one atomic statement, so two processes can never both win the same key."""
+    """`acquire` is one atomic statement, so two processes can never both win the same key.
+
+    Expiry follows one clock for everyone sharing the keys: on PostgreSQL the server's, never a process's own
+    (processes' clocks disagree); the injected `clock` is used only on SQLite, where one process owns the file.
+    """
 
     def __init__(self, database: Database, *, clock: Clock = utc_now) -> None:
         self.database = database
         self.clock = clock
 
+    def _now(self) -> dt.datetime | ColumnElement[dt.datetime]:
+        """The time keys expire by, read once per statement on SQLite and by the server itself on PostgreSQL."""
+        if self.database.is_sqlite:
+            return self.clock()
+        # clock_timestamp() is read where PostgreSQL evaluates it (in the conflict branch, after the existing row is
+        # locked), unlike now(), which is fixed when the transaction starts.
+        return func.clock_timestamp(type_=DateTime(timezone=True))
+
     async def acquire(self, key: str, ttl: dt.timedelta) -> bool:
         """Take `key` for `ttl` unless someone holds it already; True if this call took it."""
-        dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
+        insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         async with self.database.transaction() as connection:
-            # Read the clock only once the write lock is held, so a statement that waited in a queue cannot carry
-            # an earlier time than one that committed before it.
-            now = self.clock()
-            statement = dialect_insert(expiring_keys).values(key=key[:300], expires_at=now + ttl)
+            # On SQLite the transaction began with BEGIN IMMEDIATE, so the clock is read with the write lock held.
+            now = self._now()
+            expires_at = now + ttl
+            statement = insert(expiring_keys).values(key=key[:300], expires_at=expires_at)
             statement = statement.on_conflict_do_update(
                 index_elements=[expiring_keys.c.key],
-                set_={"expires_at": statement.excluded.expires_at},
+                set_={"expires_at": expires_at},
                 where=expiring_keys.c.expires_at <= now,
             )
             result = await connection.execute(statement)
@@ -38,5 +51,5 @@ class SqlKeyStore:
     async def prune(self) -> int:
         """Delete expired keys so the table stays small; returns how many went."""
         async with self.database.transaction() as connection:
-            result = await connection.execute(delete(expiring_keys).where(expiring_keys.c.expires_at <= self.clock()))
+            result = await connection.execute(delete(expiring_keys).where(expiring_keys.c.expires_at <= self._now()))
         return result.rowcount
