@@ -86,7 +86,7 @@ class Services:
         """Run pruning and, on PostgreSQL, the change listener beside the adapter; stopped on exit."""
         tasks: list[asyncio.Task[None]] = []
         if self.database is not None:
-            handlers = {CATALOGUE_CHANNEL: self.catalogue.invalidate}
+            handlers = {CATALOGUE_CHANNEL: self.catalogue.announce}
             if isinstance(self.stores.channels, SqlChannelStore):
                 handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
             self.listener = ChangeListener(self.database, handlers)
@@ -187,7 +187,10 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
         dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores)
-        yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
+        try:
+            yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
+        finally:
+            await catalogue.aclose()
     finally:
         if database is not None:
             await database.dispose()

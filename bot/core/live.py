@@ -27,7 +27,12 @@ class Snapshot:
 
 
 class LiveCatalogue:
-    """Hands out the current snapshot, checking the source's version at most every `check_interval` seconds."""
+    """Hands out the current snapshot, checking the source's version at most every `check_interval` seconds.
+
+    A rebuild (a new matcher index: seconds for a large catalogue) never holds up a message: while it runs in the
+    background, callers get the previous snapshot. Only the first load, and the first call after this process's
+    own edit (so a moderator reads their own write), wait for it.
+    """
 
     def __init__(
         self,
@@ -46,19 +51,56 @@ class LiveCatalogue:
         self._snapshot: Snapshot | None = None
         self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._generation = 0  # counts announced changes, so one announced during a rebuild is not lost
+        self._wait_for_change = False
+        self._background: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
-        """Make the next `current()` check the source, e.g. right after a local edit."""
+        """This process changed the catalogue: the next caller waits for the new snapshot."""
+        self._generation += 1
         self._checked_at = float("-inf")
+        self._wait_for_change = True
+
+    def announce(self) -> None:
+        """Another process changed the catalogue (a PostgreSQL notice): rebuild in the background now."""
+        self._generation += 1
+        self._checked_at = float("-inf")
+        if self._snapshot is not None:
+            self._refresh_in_background()
 
     async def current(self) -> Snapshot:
-        """The newest snapshot; while a rebuild runs, other callers keep using the previous one."""
+        """The newest snapshot; while a rebuild runs, callers keep using the previous one."""
         snapshot = self._snapshot
-        if snapshot is not None and (self._monotonic() - self._checked_at < self.check_interval or self._lock.locked()):
-            return snapshot
+        if snapshot is None or self._wait_for_change:
+            return await self._refresh()
+        if self._monotonic() - self._checked_at >= self.check_interval:
+            self._refresh_in_background()
+        return snapshot
+
+    async def aclose(self) -> None:
+        """Stop a background rebuild still running at shutdown."""
+        if self._background is not None and not self._background.done():
+            self._background.cancel()
+            await asyncio.gather(self._background, return_exceptions=True)
+
+    def _refresh_in_background(self) -> None:
+        if self._background is None or self._background.done():
+            self._background = asyncio.create_task(self._refresh_quietly(), name="factbot-catalogue-rebuild")
+
+    async def _refresh_quietly(self) -> None:
+        try:
+            await self._refresh()
+        except Exception:
+            log.exception("catalogue rebuild failed; using the last loaded catalogue")
+
+    async def _refresh(self) -> Snapshot:
         async with self._lock:
-            if self._snapshot is not None and self._monotonic() - self._checked_at < self.check_interval:
-                return self._snapshot
+            snapshot = self._snapshot
+            fresh = self._monotonic() - self._checked_at < self.check_interval
+            if snapshot is not None and fresh and not self._wait_for_change:
+                return snapshot
+            generation = self._generation
+            self._wait_for_change = False
             try:
                 version = await self.source.catalogue_version()
                 if self._snapshot is None or version != self._snapshot.version:
@@ -68,7 +110,8 @@ class LiveCatalogue:
                     raise
                 # The database is away: keep answering from the last catalogue we had, and try again later.
                 log.warning("catalogue check failed; using the last loaded catalogue", exc_info=True)
-            self._checked_at = self._monotonic()
+            if generation == self._generation:  # else a change was announced meanwhile: check again next time
+                self._checked_at = self._monotonic()
             return self._snapshot
 
     async def _build(self, version: int) -> Snapshot:
