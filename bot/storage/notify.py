@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 CATALOGUE_CHANNEL = "factbot_catalogue"
 CHANNELS_CHANNEL = "factbot_channels"
 MAX_BACKOFF = 30.0
+CONNECT_SECONDS = 10.0
+# Every so often the listening connection must answer a query, or it is replaced.
+LIVENESS_SECONDS = 30.0
+LIVENESS_TIMEOUT_SECONDS = 10.0
 
 
 async def notify(connection: AsyncConnection, database: Database, channel: str, payload: str = "") -> None:
@@ -43,6 +47,16 @@ class ChangeListener:
         self.handlers = handlers
         self.connected = asyncio.Event()
 
+    @staticmethod
+    async def _until_lost(connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+        """Return when the connection ends, or when it stops answering: a server that vanished without closing
+        the connection (a failover, a cut network) would otherwise leave us listening to nothing."""
+        while not lost.is_set():
+            try:
+                await asyncio.wait_for(lost.wait(), LIVENESS_SECONDS)
+            except TimeoutError:
+                await connection.fetchval("SELECT 1", timeout=LIVENESS_TIMEOUT_SECONDS)
+
     def _on_notice(self, _connection: Any, _pid: int, channel: str, _payload: str) -> None:
         handler = self.handlers.get(channel)
         if handler is not None:
@@ -56,7 +70,7 @@ class ChangeListener:
         while True:
             connection: asyncpg.Connection | None = None
             try:
-                connection = await asyncpg.connect(asyncpg_dsn(self.database))
+                connection = await asyncpg.connect(asyncpg_dsn(self.database), timeout=CONNECT_SECONDS)
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _c, event=lost: event.set())
                 for channel in self.handlers:
@@ -67,15 +81,16 @@ class ChangeListener:
                 self.connected.set()
                 log.info("listening for catalogue changes", extra={"channels": ",".join(self.handlers)})
                 backoff = 0.5
-                await lost.wait()
+                await self._until_lost(connection, lost)
                 log.warning("change listener lost its connection; reconnecting")
-            except (OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # whatever broke the connection, listen again: notices are all we wait for
                 log.warning(
-                    "change listener cannot connect; retrying", extra={"error": str(exc)[:200], "retry_in": backoff}
+                    "change listener cannot listen; retrying",
+                    extra={"error": f"{type(exc).__name__}: {str(exc)[:200]}", "retry_in": backoff},
                 )
             finally:
                 self.connected.clear()
                 if connection is not None and not connection.is_closed():
-                    await connection.close()
+                    connection.terminate()  # no goodbye: the server may be gone without a word
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)

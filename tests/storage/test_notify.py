@@ -10,6 +10,8 @@ import pytest
 from bot.app import open_services
 from bot.core.models import Origin
 from bot.settings import load_settings
+from bot.storage.db import Database
+from bot.storage.notify import CATALOGUE_CHANNEL, ChangeListener, notify
 from tests.conftest import FIXTURE_CLAIMS, PROJECT_ROOT
 from tests.fakes.fake_adapter import make_actor
 
@@ -44,3 +46,34 @@ async def test_an_edit_in_one_process_is_matched_by_another_within_a_second(data
             await asyncio.sleep(0.02)
         assert replies[0].claim is not None and replies[0].claim.id == "great-wall-visible"
         assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.postgres
+async def test_the_listener_survives_an_error_while_arming_and_keeps_listening(database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite process has nobody to notify")
+    database = Database(database_url)
+    heard: list[str] = []
+
+    def flaky() -> None:
+        heard.append("called")
+        if len(heard) == 1:
+            raise RuntimeError("a handler failed while the listener was arming")
+
+    listener = ChangeListener(database, {CATALOGUE_CHANNEL: flaky})
+    task = asyncio.create_task(listener.run())
+    try:
+        await asyncio.wait_for(listener.connected.wait(), 10)  # after the failure, a second connection armed it
+        before = len(heard)
+        async with database.transaction() as connection:
+            await notify(connection, database, CATALOGUE_CHANNEL, "7")
+        for _ in range(100):
+            if len(heard) > before:
+                break
+            await asyncio.sleep(0.02)
+        assert len(heard) > before, "a notice after the error still reaches the handler"
+        assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await database.dispose()
