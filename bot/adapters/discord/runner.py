@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Iterator, Sequence
 
@@ -145,9 +146,12 @@ async def run(
     with stop_on_signals(stop), redirected(Endpoints.from_settings(discord_settings)):
         async with open_services(settings) as services, services.background():
             client = FactbotClient(services.dispatcher, discord_settings, identify_lock=identify_lock_for(services))
-            return await serve(
-                client, token.get_secret_value().strip(), grace=discord_settings.shutdown_grace_seconds, stop=stop
-            )
+            try:
+                return await serve(
+                    client, token.get_secret_value().strip(), grace=discord_settings.shutdown_grace_seconds, stop=stop
+                )
+            finally:
+                log.info("final metrics", extra={**services.dispatcher.metrics.snapshot(), "pid": os.getpid()})
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:

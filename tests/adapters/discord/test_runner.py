@@ -52,6 +52,8 @@ async def test_the_process_answers_logs_health_and_stops_cleanly_on_sigterm(env,
     health = [r["health"] for r in records if "health" in r]
     assert health[:3] == ["connect", "shard_ready", "ready"] and health[-2:] == ["disconnect", "stopped"]
     assert any(r["message"].startswith("watch mode is on") for r in records)
+    [final] = [r for r in records if r["message"] == "final metrics"]
+    assert final["replies_fact-check"] == 1 and final["pid"] == process.pid
     everything = stdout + b"".join(lines) + b"".join(p.read_bytes() for p in tmp_path.glob("factbot.sqlite3*"))
     everything += json.dumps([r.body for r in fake.requests]).encode()
     assert fd.TOKEN.encode() not in everything  # SE-1: the token only ever travels in headers and IDENTIFY
