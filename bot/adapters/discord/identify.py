@@ -14,6 +14,11 @@ bucket's turn instead:
 The turn is held for the window plus a tenth (the IDENTIFY still has to reach Discord) after the hook
 returns, and only then given back. So whichever processes send them, two IDENTIFYs of one bucket leave at
 least a window apart, and IDENTIFYs of different buckets do not wait for each other.
+
+Every wait on PostgreSQL is bounded inside what discord.py allows the hook: a database that accepts connections
+but never answers (a failover, a black-holed host) makes the shard pace itself locally after `shared_timeout`
+(`first_shared_timeout` for its first IDENTIFY, when every process queues at once), instead of letting discord.py
+cancel the connection attempt and retry for as long as the database is away.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import time
 import zlib
 from typing import Protocol
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -39,6 +44,15 @@ IDENTIFY_WINDOW_SECONDS = 5.0
 # network within about 25 s (10 idle + 3 probes 5 s apart) and frees its turn, instead of after the OS
 # default of two hours. A holder that crashes or exits frees it at once: its connection closes.
 KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
+# The lock connection's handshake, and the unlock when a turn ends: each a few round trips on a healthy database.
+CONNECT_TIMEOUT_SECONDS = 5.0
+RELEASE_TIMEOUT_SECONDS = 5.0
+# The longest a shard waits for the shared lock (queueing behind other processes included) before it paces itself
+# locally: discord.py cancels a reconnect after 60 s in all, the local lock's wait included. A shard's first
+# IDENTIFY in this process (the start, when every process queues at once) has 180 s in discord.py, so it may
+# queue longer.
+SHARED_WAIT_SECONDS = 20.0
+FIRST_SHARED_WAIT_SECONDS = 150.0
 # Part of the window added to each turn: the IDENTIFY leaves after the hook returns and travels to Discord.
 MARGIN = 0.1
 LockKey = tuple[int, int]  # (the bot's namespace, the bucket): pg_advisory_lock(int4, int4)
@@ -87,8 +101,16 @@ class AdvisoryLock:
     for or held: at most one per bucket this process is identifying in.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        release_timeout: float = RELEASE_TIMEOUT_SECONDS,
+    ) -> None:
         self.url = url
+        self.connect_timeout = connect_timeout
+        self.release_timeout = release_timeout
         self._engine: AsyncEngine | None = None
         self._held: dict[LockKey, AsyncConnection] = {}
 
@@ -99,35 +121,40 @@ class AdvisoryLock:
 
     def _engine_for_locks(self) -> AsyncEngine:
         if self._engine is None:
-            self._engine = create_async_engine(
-                self.url, poolclass=NullPool, connect_args={"server_settings": KEEPALIVES}
-            )
+            # The keepalives are PostgreSQL's side; asyncpg's timeouts cover a server that stops answering us.
+            connect_args = {
+                "server_settings": KEEPALIVES,
+                "timeout": self.connect_timeout,
+                "command_timeout": FIRST_SHARED_WAIT_SECONDS,  # a backstop: no statement outlives the longest wait
+            }
+            self._engine = create_async_engine(self.url, poolclass=NullPool, connect_args=connect_args)
         return self._engine
 
     async def acquire(self, key: LockKey) -> None:
         """Queue for the lock in PostgreSQL; cancelling the wait closes the connection, which leaves the queue."""
         try:
             connection = await self._engine_for_locks().connect()
-        except (OSError, SQLAlchemyError) as exc:
+        except (OSError, SQLAlchemyError, TimeoutError) as exc:
             raise StorageError(f"identify lock: cannot connect: {_reason(exc)}") from exc
         try:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.execute(text("SELECT pg_advisory_lock(:namespace, :bucket)"), _params(key))
         except BaseException as exc:
             await _discard(connection)
-            if isinstance(exc, OSError | SQLAlchemyError):
+            if isinstance(exc, OSError | SQLAlchemyError | TimeoutError):
                 raise StorageError(f"identify lock: {_reason(exc)}") from exc
             raise
         self._held[key] = connection
 
     async def release(self, key: LockKey) -> None:
-        """Unlock and close the connection (closing alone would release it too)."""
+        """Unlock and close the connection (closing alone would release it too), never waiting on a silent server."""
         connection = self._held.pop(key, None)
         if connection is None:
             return
         try:
-            await connection.execute(text("SELECT pg_advisory_unlock(:namespace, :bucket)"), _params(key))
-        except (OSError, SQLAlchemyError) as exc:
+            unlock = text("SELECT pg_advisory_unlock(:namespace, :bucket)")
+            await _execute_within(connection, self.release_timeout, unlock, _params(key))
+        except (OSError, SQLAlchemyError, TimeoutError) as exc:
             log.warning(
                 "identify lock: unlock failed; closing its connection releases it", extra={"error": _reason(exc)}
             )
@@ -151,6 +178,22 @@ def _reason(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
+async def _execute_within(
+    connection: AsyncConnection, seconds: float, statement: TextClause, params: dict[str, int]
+) -> None:
+    """Run `statement`, cutting the connection at the deadline (a cancel would wait 2 s more on a silent server)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:
+        async with asyncio.timeout(seconds):
+            await connection.execute(statement, params)
+        return
+    timer = asyncio.get_running_loop().call_later(seconds, driver.terminate)
+    try:
+        await connection.execute(statement, params)
+    finally:
+        timer.cancel()
+
+
 async def _discard(connection: AsyncConnection) -> None:
     """Close a lock connection for good (its session, and so its locks, end with it)."""
     try:
@@ -163,9 +206,19 @@ async def _discard(connection: AsyncConnection) -> None:
 class IdentifyGate:
     """Waits for a shard's IDENTIFY turn (`wait_turn`, called from discord.py's hook) and ends it a window later."""
 
-    def __init__(self, shared: SharedLock, *, window: float = IDENTIFY_WINDOW_SECONDS) -> None:
+    def __init__(
+        self,
+        shared: SharedLock,
+        *,
+        window: float = IDENTIFY_WINDOW_SECONDS,
+        shared_timeout: float = SHARED_WAIT_SECONDS,
+        first_shared_timeout: float = FIRST_SHARED_WAIT_SECONDS,
+    ) -> None:
         self.shared = shared
         self.window = window
+        self.shared_timeout = shared_timeout
+        self.first_shared_timeout = first_shared_timeout
+        self._identified: set[int] = set()
         self.max_concurrency = 1
         self.namespace = namespace_of(None)
         self._local: dict[int, asyncio.Lock] = {}
@@ -197,13 +250,15 @@ class IdentifyGate:
         try:
             await local.acquire()
             try:
-                shared = await self._acquire_shared(bucket)
+                first = (shard_id or 0) not in self._identified
+                shared = await self._acquire_shared(bucket, self.first_shared_timeout if first else self.shared_timeout)
             except BaseException:
                 local.release()
                 raise
         finally:
             if task is not None:
                 self._waiting.discard(task)
+        self._identified.add(shard_id or 0)
         log.info(
             "discord identify turn",
             extra={"shard_id": shard_id, "bucket": bucket, "waited_seconds": round(time.monotonic() - began, 3)},
@@ -212,13 +267,16 @@ class IdentifyGate:
         self._ending.add(ending)
         ending.add_done_callback(self._ending.discard)
 
-    async def _acquire_shared(self, bucket: int) -> bool:
+    async def _acquire_shared(self, bucket: int, timeout: float) -> bool:
+        """The shared turn within `timeout`, or False: better paced locally than cancelled by discord.py."""
         try:
-            await self.shared.acquire((self.namespace, bucket))
-        except StorageError as exc:
+            async with asyncio.timeout(timeout):
+                await self.shared.acquire((self.namespace, bucket))
+        except (StorageError, TimeoutError) as exc:
             # Better an IDENTIFY paced only locally than no connection at all; Discord answers a too-early one
             # with an invalid session, and discord.py identifies again on its next turn.
-            log.warning("identify lock unavailable: pacing this process only", extra={"error": str(exc)})
+            error = str(exc) if isinstance(exc, StorageError) else f"no turn within {timeout:g} s"
+            log.warning("identify lock unavailable: pacing this process only", extra={"error": error})
             return False
         return True
 
@@ -228,7 +286,12 @@ class IdentifyGate:
         finally:
             try:
                 if shared:
-                    await self.shared.release((self.namespace, bucket))
+                    # Bounded: a silent database must not keep this bucket's local lock (the connection is
+                    # dropped either way, which ends the turn in PostgreSQL).
+                    async with asyncio.timeout(self.shared_timeout):
+                        await self.shared.release((self.namespace, bucket))
+            except TimeoutError:
+                log.warning("identify lock: release timed out", extra={"bucket": bucket})
             finally:
                 local.release()
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.adapters.discord.identify import MARGIN, AdvisoryLock, IdentifyGate, ProcessOnly, namespace_of
@@ -151,6 +152,146 @@ async def test_without_the_database_turns_are_paced_in_this_process(bot_id, capl
     assert abs(times[1] - times[0]) >= HOLD
     assert any("identify lock unavailable" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     await gate.aclose()
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: PostgreSQL's host during a failover, or black-holed."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._writers: list[asyncio.StreamWriter] = []
+        self.port = 0
+
+    async def __aenter__(self) -> SilentServer:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _accept(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.append(writer)
+
+    async def __aexit__(self, *exc: object) -> None:
+        for writer in self._writers:
+            writer.close()
+        self._server.close()
+        await self._server.wait_closed()
+
+
+class PausingProxy:
+    """Forwards TCP to PostgreSQL until `paused`, then passes nothing either way: a connection gone half-open."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.paused = False
+        self.port = 0
+        self._writers: list[asyncio.StreamWriter] = []
+        self._pipes: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> PausingProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers += [client_writer, server_writer]
+        self._pipes += [
+            asyncio.create_task(self._pipe(client_reader, server_writer)),
+            asyncio.create_task(self._pipe(server_reader, client_writer)),
+        ]
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            while self.paused:
+                await asyncio.sleep(0.01)
+            writer.write(data)
+            await writer.drain()
+
+    async def __aexit__(self, *exc: object) -> None:
+        for pipe in self._pipes:
+            pipe.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()  # PostgreSQL sees its client go and frees any lock the session held
+        self._server.close()
+        await self._server.wait_closed()
+
+
+async def test_a_database_that_never_answers_costs_a_shard_at_most_the_bound(bot_id, caplog):
+    """discord.py cancels a reconnect's hook after 60 s; the turn must come (paced locally) well before that."""
+    async with SilentServer() as server:
+        silent = AdvisoryLock(normalise_url(f"postgresql://factbot@127.0.0.1:{server.port}/factbot"))
+        gate = IdentifyGate(silent, window=WINDOW, shared_timeout=0.3, first_shared_timeout=0.3)
+        gate.configure(max_concurrency=1, application_id=bot_id)
+        try:
+            started = time.monotonic()
+            await asyncio.wait_for(gate.wait_turn(0), 5)
+            assert time.monotonic() - started < 0.6
+            assert server.connections == 1, "it did try the database"
+            assert any(
+                "identify lock unavailable" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
+            )
+            # The next shard of the bucket still waits out the first one's turn: local pacing holds.
+            await asyncio.wait_for(gate.wait_turn(1), 5)
+            assert time.monotonic() - started >= HOLD
+        finally:
+            await gate.aclose()
+
+
+class NeverGranted:
+    """A shared lock whose turn never comes: PostgreSQL's queue, as long as the wait lasts."""
+
+    async def acquire(self, key: tuple[int, int]) -> None:
+        await asyncio.Event().wait()
+
+    async def release(self, key: tuple[int, int]) -> None:
+        raise AssertionError("never acquired")
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_shards_first_turn_may_queue_longer_than_its_reconnects(bot_id):
+    """discord.py gives a shard's first connection 180 s and a reconnect 60 s, the hook included."""
+    gate = IdentifyGate(NeverGranted(), window=WINDOW, shared_timeout=0.1, first_shared_timeout=0.5)
+    gate.configure(max_concurrency=1, application_id=bot_id)
+    try:
+        started = time.monotonic()
+        await asyncio.wait_for(gate.wait_turn(0), 5)
+        assert 0.5 <= time.monotonic() - started < 0.8
+        await asyncio.sleep(HOLD)  # the first turn ends
+        started = time.monotonic()
+        await asyncio.wait_for(gate.wait_turn(0), 5)  # the same shard identifying again: a reconnect
+        assert 0.1 <= time.monotonic() - started < 0.4
+    finally:
+        await gate.aclose()
+
+
+@pytest.mark.postgres
+async def test_a_turn_ends_on_time_when_the_database_stops_answering_while_it_is_held(pg_url, bot_id):
+    """The unlock is bounded, so the bucket's local lock is not held while a half-open connection hangs."""
+    target = make_url(pg_url)
+    async with PausingProxy(target.port or 5432) as proxy:
+        url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        lock = AdvisoryLock(url, release_timeout=0.3)
+        gate = IdentifyGate(lock, window=WINDOW, shared_timeout=0.3, first_shared_timeout=0.3)
+        gate.configure(max_concurrency=1, application_id=bot_id)
+        try:
+            await gate.wait_turn(0)
+            began = time.monotonic()
+            assert await advisory_locks(pg_url, bot_id, granted=True) == 1
+            proxy.paused = True
+            await asyncio.wait_for(gate.wait_turn(1), 5)  # the same bucket: after the first turn ends
+            # The turn's hold, then at most 0.3 s for the unlock and 0.3 s for the (silent) next lock.
+            assert time.monotonic() - began < HOLD + 0.9
+        finally:
+            await gate.aclose()
+    for _ in range(100):  # the proxy closed the session that held the lock
+        if await advisory_locks(pg_url, bot_id, granted=True) == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert await advisory_locks(pg_url, bot_id, granted=True) == 0
 
 
 async def test_closing_stops_a_shard_waiting_for_its_turn_and_waits_out_the_running_turn(bot_id):
