@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import aiohttp
 from pydantic import SecretStr
@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 WORKER_MODULE = "bot.adapters.slack.workers"
 # A worker gets this long to finish after SIGTERM (its own grace periods plus a margin) before it is killed.
 STOP_SECONDS = SHUTDOWN_SECONDS + REQUEST_GRACE_SECONDS + 5.0
-# A dead worker is replaced after 1, 2, 4 ... up to 30 seconds; more than 5 deaths within a minute means
-# something is wrong that restarting will not fix, so the supervisor stops everything and exits with status 1.
+# A dead worker (or one that could not be started) is replaced after 1, 2, 4 ... up to 30 seconds; more than 5
+# deaths within a minute means something is wrong that restarting will not fix, so the supervisor stops everything
+# and exits with status 1.
+FIRST_RESTART_DELAY = 1.0
 MAX_RESTART_DELAY = 30.0
 CRASH_WINDOW_SECONDS = 60.0
 MAX_CRASHES = 5
@@ -121,9 +123,20 @@ async def supervise(settings: Settings) -> int:
 class WorkerPool:
     """Keeps `size` worker processes running until told to stop."""
 
-    def __init__(self, size: int, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        size: int,
+        env: Mapping[str, str],
+        *,
+        command: Sequence[str] = (sys.executable, "-m", WORKER_MODULE),
+        stop_seconds: float = STOP_SECONDS,
+        first_restart_delay: float = FIRST_RESTART_DELAY,
+    ) -> None:
         self.size = size
         self.env = dict(env)
+        self.command = tuple(command)
+        self.stop_seconds = stop_seconds
+        self.first_restart_delay = first_restart_delay
         self.processes: dict[int, asyncio.subprocess.Process] = {}
         self.crashes: deque[float] = deque()
         self.gave_up = False
@@ -138,7 +151,7 @@ class WorkerPool:
         try:
             await stop.wait()
         finally:
-            await self._stop_all()
+            stop.set()  # also when cancelled: each slot stops its own worker, so none is left running
             await asyncio.gather(*slots, return_exceptions=True)
         if self.gave_up:
             return 1
@@ -146,22 +159,29 @@ class WorkerPool:
         return 0 if all(code in (0, -signal.SIGTERM) for code in self.exit_codes) else 1
 
     async def _keep(self, slot: int, stop: asyncio.Event) -> None:
-        """Run one worker, replacing it whenever it dies, until `stop` is set."""
-        delay = 1.0
+        """Run one worker, replacing it whenever it dies or cannot start; stop it when `stop` is set."""
+        # The slot that started a process stops it, so a worker started while `stop` was being set is stopped too.
+        delay = self.first_restart_delay
         while not stop.is_set():
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", WORKER_MODULE, env=self.env, stdin=asyncio.subprocess.PIPE
-            )
-            self.processes[slot] = process
-            log.info("Slack worker started", extra={"slot": slot, "pid": process.pid})
-            if stop.is_set():  # stopped while this one was starting: _stop_all may not have seen it
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
             started = time.monotonic()
-            code = await process.wait()
-            if stop.is_set():
-                return
-            log.error("Slack worker exited unexpectedly", extra={"slot": slot, "pid": process.pid, "status": code})
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *self.command, env=self.env, stdin=asyncio.subprocess.PIPE
+                )
+            except (OSError, ValueError) as exc:  # no executable, no memory, too many processes or files, ...
+                log.error("Slack worker could not be started", extra={"slot": slot, "error": str(exc)})
+            else:
+                self.processes[slot] = process
+                log.info("Slack worker started", extra={"slot": slot, "pid": process.pid})
+                try:
+                    code = await self._until_exit_or_stop(process, stop)
+                finally:
+                    if process.stdin is not None:
+                        process.stdin.close()
+                if stop.is_set():
+                    self.exit_codes.append(code)
+                    return
+                log.error("Slack worker exited unexpectedly", extra={"slot": slot, "pid": process.pid, "status": code})
             now = time.monotonic()
             self.crashes.append(now)
             while self.crashes and now - self.crashes[0] > CRASH_WINDOW_SECONDS:
@@ -171,30 +191,30 @@ class WorkerPool:
                 self.gave_up = True
                 stop.set()
                 return
-            delay = 1.0 if now - started > CRASH_WINDOW_SECONDS else delay
+            delay = self.first_restart_delay if now - started > CRASH_WINDOW_SECONDS else delay
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, MAX_RESTART_DELAY)
 
-    async def _stop_all(self) -> None:
-        """SIGTERM every worker, wait for them to finish, kill any that take longer than STOP_SECONDS."""
-        running = [p for p in self.processes.values() if p.returncode is None]
-        for process in running:
+    async def _until_exit_or_stop(self, process: asyncio.subprocess.Process, stop: asyncio.Event) -> int:
+        """The worker's exit status: when it dies, or once `stop` is set, after SIGTERM (SIGKILL if it is late)."""
+        exited = asyncio.ensure_future(process.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if exited.done():
+            return exited.result()
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(asyncio.shield(exited), self.stop_seconds)
+        except TimeoutError:
+            log.error("Slack worker did not stop in time; killing it", extra={"pid": process.pid})
             with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        waits = [asyncio.ensure_future(p.wait()) for p in running]
-        if waits:
-            _done, late = await asyncio.wait(waits, timeout=STOP_SECONDS)
-            for process in running:
-                if process.returncode is None:
-                    log.error("Slack worker did not stop in time; killing it", extra={"pid": process.pid})
-                    with contextlib.suppress(ProcessLookupError):
-                        process.kill()
-            await asyncio.gather(*late, return_exceptions=True)
-        self.exit_codes = [p.returncode if p.returncode is not None else -1 for p in running]
-        for process in running:
-            if process.stdin is not None:
-                process.stdin.close()
+                process.kill()
+            return await exited
 
 
 @contextlib.contextmanager
