@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage.db import Database
@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # However often /healthz is requested (it is public), each worker asks the database at most once a second.
 CACHE_SECONDS = 1.0
+# Part of the timeout a check may run over while its connection is cut and cleaned up: /healthz answers within
+# SLACK_HEALTH_TIMEOUT_SECONDS and this tenth.
+GRACE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,13 @@ def _reason(exc: BaseException, timeout: float) -> str:
     return f"database error ({type(exc).__name__})"
 
 
+def _terminate(dbapi_connection: Any) -> None:
+    """Close a connection at once: cancelling its query makes SQLAlchemy wait up to 2 s for a graceful close."""
+    terminate = getattr(getattr(dbapi_connection, "driver_connection", None), "terminate", None)
+    if terminate is not None:  # asyncpg; SQLite's connections are local files, they do not hang like this
+        terminate()
+
+
 class DatabaseProbe:
     """Checks the database on a one-connection pool of its own, so a busy main pool cannot make a healthy
     database look down; one check at a time, its result reused for CACHE_SECONDS."""
@@ -58,8 +68,12 @@ class DatabaseProbe:
         self.is_sqlite = database.is_sqlite
         kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_pre_ping": True, "pool_timeout": timeout}
         if not database.is_sqlite:
-            kwargs["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
+            kwargs["connect_args"] = {"timeout": timeout}
         self.engine: AsyncEngine = create_async_engine(database.url, **kwargs)
+        # The pool's one connection, so that a check past its deadline can cut it (see _probe).
+        self._connection: Any = None
+        self._cutting = False
+        event.listen(self.engine.sync_engine, "connect", self._connected)
         self._last: tuple[float, DatabaseHealth] | None = None
         self._running: asyncio.Task[DatabaseHealth] | None = None
         self._was_ok = True
@@ -79,14 +93,33 @@ class DatabaseProbe:
         if not task.cancelled() and task.exception() is None:
             self._last = (time.monotonic(), task.result())
 
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        """Remember the pool's newest connection, and cut one opened after the deadline: it could only delay."""
+        self._connection = dbapi_connection
+        if self._cutting:
+            _terminate(dbapi_connection)
+
+    def _cut(self) -> None:
+        """The check's deadline: cut its connection, and any it opens from now on."""
+        self._cutting = True
+        _terminate(self._connection)
+
     async def _probe(self) -> DatabaseHealth:
         started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        # At the deadline the connection is cut, so a pending query fails at once and its cleanup has nothing to
+        # wait for; the cancellation a little later ends a connection still being opened (at once, too).
+        self._cutting = False
+        cut = loop.call_at(deadline, self._cut)
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout_at(deadline + self.timeout * GRACE):
                 async with self.engine.connect() as connection:
                     await connection.execute(text("SELECT 1"))
         except Exception as exc:
-            health = DatabaseHealth(False, (time.perf_counter() - started) * 1000, _reason(exc, self.timeout))
+            # Past the deadline, whatever the error says (the connection was cut), the database did not answer.
+            why = _reason(TimeoutError() if loop.time() >= deadline else exc, self.timeout)
+            health = DatabaseHealth(False, (time.perf_counter() - started) * 1000, why)
             if self._was_ok:
                 log.warning(
                     "database unreachable from the health check",
@@ -94,6 +127,9 @@ class DatabaseProbe:
                 )
             self._was_ok = False
             return health
+        finally:
+            cut.cancel()
+            self._cutting = False
         if not self._was_ok:
             log.info("database reachable again")
         self._was_ok = True

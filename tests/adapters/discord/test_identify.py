@@ -202,11 +202,16 @@ class PausingProxy:
         ]
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while data := await reader.read(65536):
-            while self.paused:
-                await asyncio.sleep(0.01)
-            writer.write(data)
-            await writer.drain()
+        try:
+            while data := await reader.read(65536):
+                while self.paused:
+                    await asyncio.sleep(0.01)
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()  # one side hung up: so does the other
 
     async def __aexit__(self, *exc: object) -> None:
         for pipe in self._pipes:
