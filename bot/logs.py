@@ -27,9 +27,12 @@ class RedactSecrets(logging.Filter):
         if self.secrets:
             record.msg = self._mask(record.getMessage())
             record.args = None
-            if record.exc_info:
-                record.exc_text = self._mask(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
+            # Formatters print exc_text when it is set, so masking it masks the traceback; exc_info stays for
+            # handlers that inspect the exception itself.
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._mask(record.exc_text)
             for key, value in list(vars(record).items()):
                 if key not in _STANDARD and isinstance(value, str):
                     setattr(record, key, self._mask(value))
@@ -51,10 +54,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_extras(record),
         }
-        if record.exc_info:
-            data["trace"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        if record.exc_text:  # already formatted, and masked by the secret filters
             data["trace"] = record.exc_text
+        elif record.exc_info:
+            data["trace"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str, ensure_ascii=False)
 
 

@@ -28,10 +28,10 @@ class SlackTokenFilter(logging.Filter):
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
-        if record.exc_info:
-            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        elif record.exc_text:
+        # Formatters print exc_text when it is set; exc_info stays for handlers that inspect the exception.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
             record.exc_text = mask(record.exc_text)
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and isinstance(value, str):
