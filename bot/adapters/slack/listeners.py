@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,27 @@ def register_installation_events(app: AsyncApp, work: Work) -> None:
     app.event("tokens_revoked")(on_tokens_revoked)
 
 
+# Channel messages (watch mode) are dropped unconsidered while this much acknowledged work is in flight.
+SHED_UNPROMPTED_AT = 1000
+
+
+class EveryMinute:
+    """A warning logged at most once a minute, with how many times it was suppressed meanwhile."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self._last = float("-inf")
+        self._suppressed = 0
+
+    def warn(self, **fields: Any) -> None:
+        now = time.monotonic()
+        if now - self._last < 60.0:
+            self._suppressed += 1
+            return
+        log.warning(self.message, extra={**fields, "suppressed": self._suppressed})
+        self._last, self._suppressed = now, 0
+
+
 class Listeners:
     """One method per kind of Slack request; each acknowledges first and does its work under `Work.run`."""
 
@@ -109,6 +131,7 @@ class Listeners:
         self.session = deps.session
         self.watch_channels = deps.watch_channels
         self.recent = RecentKeys()
+        self._shed_log = EveryMinute("overloaded: not considering channel messages for unprompted replies")
 
     # Events: Bolt acknowledges them before calling the listener.
 
@@ -133,6 +156,12 @@ class Listeners:
         if not self.watch_channels:
             return
         team = translate.event_team(body, event)
+        if self.work.running >= SHED_UNPROMPTED_AT:
+            # Acknowledged work is piling up (a flood): unprompted replies are the ones nobody asked for, so they
+            # go first, and memory stays bounded; mentions and commands are still answered.
+            self.dispatcher.metrics.incr("unprompted_shed")
+            self._shed_log.warn(team=team, running=self.work.running)
+            return
         async with self.work.run("message", team=team, channel=event.get("channel"), event_id=body.get("event_id")):
             if not translate.is_person_message(event):
                 return

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import AsyncExitStack
 
 import pytest
 
+from bot.adapters.slack.listeners import SHED_UNPROMPTED_AT
 from tests.adapters.slack.conftest import MICROCHIPS, STAGED, make_settings
 from tests.fakes.fake_slack import channel_message, event_body, mention
 
@@ -119,3 +121,19 @@ async def test_slack_dropping_events_is_logged_as_an_error_and_acknowledged(slac
     sent = await slack.send.event(notice)
     assert sent.status == 200
     assert any("app_rate_limited" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+
+
+async def test_under_a_flood_channel_messages_are_shed_and_mentions_still_answered(fake_slack, start_bot, tmp_path):
+    harness = await start_bot(make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, watch_channels=True))
+    async with AsyncExitStack() as backlog:
+        for number in range(SHED_UNPROMPTED_AT):  # acknowledged work piled up and still running
+            await backlog.enter_async_context(harness.bot.work.run("backlog", number=number))
+        await harness.send.event(event_body(channel_message(STAGED, ts="20.000100"), event_id="EvShed"))
+        await harness.send.event(event_body(mention(f"<@UBOT1> {STAGED}", ts="21.000100"), event_id="EvAsked"))
+        [post] = await fake_slack.wait_calls("chat.postMessage")
+        assert post.params["thread_ts"] == "21.000100", "the mention is answered, the channel message is not"
+        assert harness.services.dispatcher.metrics.snapshot()["unprompted_shed"] == 1
+    await harness.send.event(event_body(channel_message(STAGED, ts="22.000100"), event_id="EvCalm"))
+    await fake_slack.wait_calls("chat.postMessage", 2)
+    await harness.settle()
+    assert [p.params["thread_ts"] for p in fake_slack.calls_to("chat.postMessage")] == ["21.000100", "22.000100"]
