@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.adapters.discord.identify import MARGIN, AdvisoryLock, IdentifyGate, ProcessOnly, namespace_of
 from bot.storage.db import normalise_url
 from tests.conftest import PG_URL
+from tests.fakes.tcp import PausingProxy, SilentServer
 
 WINDOW = 0.2
 HOLD = WINDOW * (1 + MARGIN)
@@ -152,75 +153,6 @@ async def test_without_the_database_turns_are_paced_in_this_process(bot_id, capl
     assert abs(times[1] - times[0]) >= HOLD
     assert any("identify lock unavailable" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     await gate.aclose()
-
-
-class SilentServer:
-    """Accepts TCP connections and never answers: PostgreSQL's host during a failover, or black-holed."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self._writers: list[asyncio.StreamWriter] = []
-        self.port = 0
-
-    async def __aenter__(self) -> SilentServer:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def _accept(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        self._writers.append(writer)
-
-    async def __aexit__(self, *exc: object) -> None:
-        for writer in self._writers:
-            writer.close()
-        self._server.close()
-        await self._server.wait_closed()
-
-
-class PausingProxy:
-    """Forwards TCP to PostgreSQL until `paused`, then passes nothing either way: a connection gone half-open."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.paused = False
-        self.port = 0
-        self._writers: list[asyncio.StreamWriter] = []
-        self._pipes: list[asyncio.Task[None]] = []
-
-    async def __aenter__(self) -> PausingProxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        self._writers += [client_writer, server_writer]
-        self._pipes += [
-            asyncio.create_task(self._pipe(client_reader, server_writer)),
-            asyncio.create_task(self._pipe(server_reader, client_writer)),
-        ]
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                while self.paused:
-                    await asyncio.sleep(0.01)
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()  # one side hung up: so does the other
-
-    async def __aexit__(self, *exc: object) -> None:
-        for pipe in self._pipes:
-            pipe.cancel()
-        await asyncio.gather(*self._pipes, return_exceptions=True)
-        for writer in self._writers:
-            writer.close()  # PostgreSQL sees its client go and frees any lock the session held
-        self._server.close()
-        await self._server.wait_closed()
 
 
 async def test_a_database_that_never_answers_costs_a_shard_at_most_the_bound(bot_id, caplog):
