@@ -87,7 +87,7 @@ class RecordingEncoder(ConceptEncoder):
         return super().encode(texts)
 
 
-def semantic(weight: float = 0.3, **kwargs: int) -> SemanticReranker:
+def semantic(weight: float = 0.5, **kwargs: int) -> SemanticReranker:
     return SemanticReranker(ConceptEncoder(), weight=weight, **kwargs)
 
 
