@@ -37,7 +37,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from typing import Any
 
 from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, ROOT, SEED, machine, read_jsonl
 from tests.fakes import fake_discord as fd
+from tests.scratch_databases import create_scratch_database, drop_scratch_database
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SPLITS = {1: ["0-3"], 2: ["0-1", "2-3"], 4: ["0", "1", "2", "3"]}
@@ -177,35 +177,6 @@ class Bot:
         return json.loads(self.report.read_text())
 
 
-async def create_database(admin_url: str) -> str:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from bot.storage.db import normalise_url
-
-    admin = normalise_url(admin_url)
-    name = f"factbot_discord_scale_{uuid.uuid4().hex[:10]}"
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(admin_url: str, url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from bot.storage.db import normalise_url
-
-    engine = create_async_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 async def prepare(url: str) -> None:
     """The release step: migrate and import the shipped catalogue, before any bot starts."""
     from bot.app import open_database
@@ -279,7 +250,7 @@ def database_share(spans: list[tuple[float, float]], window: tuple[float, float]
 
 async def run_config(processes: int, args: argparse.Namespace, texts: list[str]) -> dict[str, Any]:
     """Start the fake, the database and the bot processes; a burst pass and a paced pass; stop and measure."""
-    url = await create_database(args.database)
+    url = await create_scratch_database(args.database, "factbot_discord_scale")
     fake = await fd.FakeDiscord(heartbeat_ms=5000, recommended_shards=args.shards, max_concurrency=args.shards).start()
     servers = [fd.guild_on_shard(i % args.shards, args.shards, index=i // args.shards) for i in range(args.servers)]
     for server in servers:
@@ -330,7 +301,7 @@ async def run_config(processes: int, args: argparse.Namespace, texts: list[str])
                 bot.process.kill()
                 await bot.process.wait()
         await fake.stop()
-        await drop_database(args.database, url)
+        await drop_scratch_database(args.database, url)
 
 
 def even_split(shards: int, processes: int) -> list[str]:

@@ -24,7 +24,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +46,7 @@ from tests.adapters.slack.processes import (
     mention_bodies,
 )
 from tests.fakes.fake_slack import FakeSlack, SlackSender
+from tests.scratch_databases import create_scratch_database, drop_scratch_database
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -92,16 +92,6 @@ def postgres_cpu_seconds() -> float:
     return sum(cpu_seconds(pid) for pid in postgres_pids())
 
 
-async def create_database(admin_url: str) -> str:
-    """A new, empty database next to ADMIN_URL's; returns its URL."""
-    name = f"factbot_scale_{uuid.uuid4().hex[:10]}"
-    engine = create_async_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 async def state_and_drop(admin_url: str, url: str) -> dict[str, int]:
     """Rows of shared state the run left (dedupe and cooldown keys, reply records) and the database's size; then
     drop the database."""
@@ -114,10 +104,7 @@ async def state_and_drop(admin_url: str, url: str) -> dict[str, int]:
             "database_bytes": int(await connection.scalar(text("SELECT pg_database_size(current_database())")) or 0),
         }
     await engine.dispose()
-    admin = create_async_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    await admin.dispose()
+    await drop_scratch_database(admin_url, url)
     return sizes
 
 
@@ -125,7 +112,7 @@ async def run_one(
     workers: int, events: int, deliveries: int, concurrency: int, rate: float, admin_url: str, scratch: Path
 ) -> dict[str, Any]:
     """One measured run with `workers` worker processes."""
-    database_url = await create_database(admin_url)
+    database_url = await create_scratch_database(admin_url, "factbot_scale")
     fake = FakeSlack()
     await fake.start()
     port = free_port()

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.catalogue.loader import load_claims
 from bot.core.commands import basic_registry
@@ -23,8 +19,10 @@ from bot.core.models import Claim
 from bot.core.permissions import ModeratorConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.matching.matcher import Thresholds
-from bot.storage.db import Database, normalise_url
+from bot.storage.db import Database
 from tests.fakes.fake_adapter import FakeAdapter
+from tests.scratch_databases import create_scratch_database, drop_scratch_database
+from tests.storage.private_postgres import PrivatePostgres, Unavailable, private_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CLAIMS = FIXTURES / "claims"
@@ -46,33 +44,32 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
 
 
-async def _create_pg_database() -> tuple[str, str]:
-    admin_url = normalise_url(PG_URL)
-    name = f"factbot_test_{uuid.uuid4().hex[:12]}"
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return admin_url, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg_database(admin_url: str, url: str) -> None:
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 @asynccontextmanager
 async def fresh_postgres_database() -> AsyncIterator[str]:
     """A new PostgreSQL database for one test, dropped afterwards; skips the test without FACTBOT_TEST_DATABASE_URL."""
     if not PG_URL:
         pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
-    admin_url, url = await _create_pg_database()
+    url = await create_scratch_database(PG_URL)
     try:
         yield url
     finally:
-        await _drop_pg_database(admin_url, url)
+        await drop_scratch_database(PG_URL, url)
+
+
+@pytest.fixture
+def private_server() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of the test's own, which it may stop and restart; skipped where one cannot run."""
+    if not PG_URL:
+        pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
+    manager = private_postgres()
+    try:
+        server = manager.__enter__()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        manager.__exit__(None, None, None)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -45,7 +45,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -489,34 +489,40 @@ class ClaimMatcher:
         for index, window in enumerate(windows):
             self._rank_window(index, window, found, needed)
         nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message
-        if semantic is not None and found and self._sure(found, windows):
-            semantic = None  # the lexical matcher is sure enough to reply: the embedding may not overrule it
+        leader = min(found, key=lambda d: (-found[d].key, d)) if found else None
+
+        @cache
+        def confidence_of(doc: int, index: int) -> tuple[float, _Phrasing | None]:
+            return self._confidence(doc, windows[index])
+
+        # A lexical leader sure enough to reply unprompted is a match the embedding may not overrule.
+        sure = (
+            semantic is not None
+            and leader is not None
+            and any(confidence_of(leader, i)[0] >= self.thresholds.reply for _, i in found[leader].windows)
+        )
+        if sure:
+            semantic = None
         if semantic is None:
             ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
         else:
             ordered = self._fuse(semantic, windows, found, top, nearest)
         ranked: list[Candidate] = []
         ceiling = 1.0
-        if semantic is not None and ordered and found and ordered[0][0] != min(found, key=lambda d: (-found[d].key, d)):
+        if semantic is not None and ordered and ordered[0][0] != leader:
             # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
             ceiling = round(self.thresholds.reply - 0.0001, 4)
         for position, (doc, state) in enumerate(ordered):
             confidence, matched, window = 0.0, nearest.get(doc, ""), windows[state.windows[0][1]]
             if position < CONFIDENCE_CLAIMS:
                 for _, index in sorted(state.windows, key=lambda kw: -kw[0]):
-                    value, phrasing = self._confidence(doc, windows[index])
+                    value, phrasing = confidence_of(doc, index)
                     if phrasing is not None and value > confidence:
                         confidence, window = value, windows[index]
                         matched = self.claims[doc].variants()[phrasing.number].text
             ceiling = min(ceiling, round(confidence, 4))
             ranked.append(Candidate(self.claims[doc].id, ceiling, matched, window.text))
         return ranked
-
-    def _sure(self, found: dict[int, _Found], windows: list[_Window]) -> bool:
-        """Whether the lexical leader alone reaches the reply threshold in one of its windows: a match the bot
-        would reply to unprompted is one the embedding may not overrule."""
-        leader = min(found, key=lambda d: (-found[d].key, d))
-        return any(self._confidence(leader, windows[i])[0] >= self.thresholds.reply for _, i in found[leader].windows)
 
     def _fuse(
         self,

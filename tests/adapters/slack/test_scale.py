@@ -29,9 +29,8 @@ from tests.adapters.slack.processes import (
     free_port,
     mention_bodies,
 )
-from tests.conftest import FIXTURE_CLAIMS, PG_URL
+from tests.conftest import FIXTURE_CLAIMS
 from tests.fakes.fake_slack import SlackSender, event_body, mention, slash_command
-from tests.storage.private_postgres import Unavailable, private_postgres
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's")
 
@@ -186,47 +185,38 @@ async def test_workers_stop_when_their_supervisor_is_killed(fake_slack, tmp_path
 
 @pytest.mark.postgres
 async def test_healthz_is_503_while_postgres_is_down_and_200_again_without_a_restart(
-    fake_slack, tmp_path, processes, session
+    fake_slack, tmp_path, processes, session, private_server
 ):
-    if not PG_URL:
-        pytest.skip("FACTBOT_TEST_DATABASE_URL is not set")
-    try:
-        server_cm = private_postgres()
-        server = server_cm.__enter__()
-    except Unavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        port = free_port()
-        env = factbot_env(fake_slack, server.url, port, home=tmp_path, catalogue=FIXTURE_CLAIMS)
-        worker = await processes(env, port)
-        [pid] = await worker.healthy(session)
-        status, body = await worker.health(session)
-        assert status == 200 and body["database"] == "ok"
+    server = private_server
+    port = free_port()
+    env = factbot_env(fake_slack, server.url, port, home=tmp_path, catalogue=FIXTURE_CLAIMS)
+    worker = await processes(env, port)
+    [pid] = await worker.healthy(session)
+    status, body = await worker.health(session)
+    assert status == 200 and body["database"] == "ok"
 
-        await asyncio.to_thread(server.stop)
-        status, body = await _health_until(worker, session, 503)
-        assert body == {
-            "status": "unavailable",
-            "pid": pid,
-            "in_flight": 0,
-            "database": "unreachable",
-            "reason": "connection refused",
-        }
+    await asyncio.to_thread(server.stop)
+    status, body = await _health_until(worker, session, 503)
+    assert body == {
+        "status": "unavailable",
+        "pid": pid,
+        "in_flight": 0,
+        "database": "unreachable",
+        "reason": "connection refused",
+    }
 
-        await asyncio.to_thread(server.start)
-        status, body = await _health_until(worker, session, 200)
-        assert body["pid"] == pid and body["database"] == "ok", "the same worker, not a restarted one"
-        sender = SlackSender(f"{worker.url}/slack/events", session)
-        assert (await sender.event(event_body(mention(f"<@UBOT1> {STAGED}", ts="90.000100")))).status == 200
-        await fake_slack.wait_calls("chat.postMessage", timeout=15)
-        assert await worker.stop() == 0
-        logs = await worker.logs()
-        assert [line["message"] for line in logs if "database unreachable" in line["message"]] == [
-            "database unreachable from the health check"
-        ], "logged once when it went down, not on every check"
-        assert any(line["message"] == "database reachable again" for line in logs)
-    finally:
-        server_cm.__exit__(None, None, None)
+    await asyncio.to_thread(server.start)
+    status, body = await _health_until(worker, session, 200)
+    assert body["pid"] == pid and body["database"] == "ok", "the same worker, not a restarted one"
+    sender = SlackSender(f"{worker.url}/slack/events", session)
+    assert (await sender.event(event_body(mention(f"<@UBOT1> {STAGED}", ts="90.000100")))).status == 200
+    await fake_slack.wait_calls("chat.postMessage", timeout=15)
+    assert await worker.stop() == 0
+    logs = await worker.logs()
+    assert [line["message"] for line in logs if "database unreachable" in line["message"]] == [
+        "database unreachable from the health check"
+    ], "logged once when it went down, not on every check"
+    assert any(line["message"] == "database reachable again" for line in logs)
 
 
 async def _health_until(worker: FactbotProcess, session, status: int, timeout: float = 20) -> tuple[int, dict]:
