@@ -19,11 +19,15 @@ DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 MAX_ID = 80
 MAX_CLAIM = 500
 MAX_SUMMARY = 700
+MAX_BRIEF = 300
 MAX_ALIAS = 500
 MAX_ALIASES = 200
 MAX_TITLE = 300
 MAX_SOURCE = 300
 MAX_EXCERPT = 1000
+MAX_TRANSLATION = 1500
+MAX_TRANSLATOR = 200
+MAX_NOTE = 200
 MAX_EVIDENCE = 50
 MAX_URL = 2000
 MAX_TAG = 40
@@ -33,8 +37,10 @@ CLAIM_FIELDS = (
     "claim",
     "verdict",
     "summary",
+    "brief",
     "aliases",
     "evidence",
+    "mirror",
     "related",
     "tags",
     "lang",
@@ -43,6 +49,20 @@ CLAIM_FIELDS = (
 )
 REQUIRED_FIELDS = ("id", "claim", "verdict", "summary", "evidence")
 EVIDENCE_FIELDS = ("title", "date", "source", "url", "excerpt", "stance")
+# Every field an evidence item may have, in the order a catalogue file writes them.
+EVIDENCE_FILE_ORDER = (
+    "title",
+    "date",
+    "source",
+    "url",
+    "excerpt",
+    "lang",
+    "translation",
+    "translation_by",
+    "note",
+    "stance",
+    "pinned",
+)
 VERDICTS = tuple(v.value for v in Verdict)
 STANCES = tuple(s.value for s in Stance)
 STATUSES = tuple(s.value for s in ClaimStatus)
@@ -113,6 +133,33 @@ def check_claim_text(value: object) -> str:
 def check_summary(value: object) -> str:
     """Validate a summary; it is shown in every reply, so it has a hard limit."""
     return _text(value, limit=MAX_SUMMARY, multiline=True)
+
+
+def check_brief(value: object) -> str:
+    """Validate a brief: the one or two sentences a chat-sized reply shows instead of the summary."""
+    return " ".join(_text(value, limit=MAX_BRIEF).split())
+
+
+def check_translation(value: object) -> str:
+    """Validate an English translation of a non-English excerpt."""
+    return _text(value, limit=MAX_TRANSLATION, multiline=True)
+
+
+def check_translator(value: object) -> str:
+    """Validate who made a translation (the source itself, a publication, or an editor)."""
+    return " ".join(_text(value, limit=MAX_TRANSLATOR).split())
+
+
+def check_note(value: object) -> str:
+    """Validate a reader's note: a short caveat in our own words, shown beside the quote."""
+    return " ".join(_text(value, limit=MAX_NOTE).split())
+
+
+def check_flag(value: object) -> bool:
+    """Validate a yes/no field; YAML's true/false only, so a typo is not read as yes."""
+    if isinstance(value, bool):
+        return value
+    raise FieldError(f"{value!r} is not true or false")
 
 
 def check_verdict(value: object) -> Verdict:
@@ -228,6 +275,13 @@ EVIDENCE_CHECKS: dict[str, Callable[[object], Any]] = {
     "excerpt": check_excerpt,
     "stance": check_stance,
 }
+OPTIONAL_EVIDENCE_CHECKS: dict[str, Callable[[object], Any]] = {
+    "lang": check_lang,
+    "translation": check_translation,
+    "translation_by": check_translator,
+    "note": check_note,
+    "pinned": check_flag,
+}
 
 
 @dataclass(slots=True)
@@ -278,7 +332,7 @@ def _evidence(value: object, path: str, out: _Collector) -> Evidence | None:
     if not isinstance(value, dict):
         out.problems.append(FieldProblem(path, f"must be a mapping with {', '.join(EVIDENCE_FIELDS)}"))
         return None
-    _unknown_fields(value, EVIDENCE_FIELDS, f"{path}.", out)
+    _unknown_fields(value, EVIDENCE_FILE_ORDER, f"{path}.", out)
     checks = EVIDENCE_CHECKS
     parsed: dict[str, Any] = {}
     for name, check in checks.items():
@@ -286,9 +340,29 @@ def _evidence(value: object, path: str, out: _Collector) -> Evidence | None:
             out.problems.append(FieldProblem(f"{path}.{name}", "is required"))
         else:
             parsed[name] = out.field(f"{path}.{name}", check, value[name])
-    if len(parsed) < len(checks) or any(v is None for v in parsed.values()):
+    complete = len(parsed) == len(checks) and all(v is not None for v in parsed.values())
+    optional: dict[str, Any] = {}
+    for name, check in OPTIONAL_EVIDENCE_CHECKS.items():
+        if value.get(name) is not None:
+            optional[name] = out.field(f"{path}.{name}", check, value[name])
+    if any(v is None for v in optional.values()):
         return None
-    return Evidence(**parsed)
+    problem = translation_problem(optional.get("lang", "en"), optional.get("translation"), optional.get("translation_by"))
+    if problem:
+        out.problems.append(FieldProblem(f"{path}.{problem[0]}", problem[1]))
+        return None
+    return Evidence(**parsed, **optional) if complete else None
+
+
+def translation_problem(lang: str, translation: str | None, translation_by: str | None) -> tuple[str, str] | None:
+    """A translation needs its translator and a non-English original; returns the field at fault and why."""
+    if translation is not None and translation_by is None:
+        return "translation_by", "is required with a translation: say who translated it"
+    if translation_by is not None and translation is None:
+        return "translation", "is required when translation_by is given"
+    if translation is not None and lang == "en":
+        return "lang", "give the excerpt's language (de, ru, ...); an English excerpt needs no translation"
+    return None
 
 
 def parse_claim(data: object) -> Claim:
@@ -304,6 +378,7 @@ def parse_claim(data: object) -> Claim:
     text = out.field("claim", check_claim_text, data["claim"]) if data.get("claim") is not None else None
     verdict = out.field("verdict", check_verdict, data["verdict"]) if data.get("verdict") is not None else None
     summary = out.field("summary", check_summary, data["summary"]) if data.get("summary") is not None else None
+    brief = out.field("brief", check_brief, data["brief"]) if data.get("brief") is not None else None
     lang = out.field("lang", check_lang, data.get("lang", "en")) or "en"
     status = out.field("status", check_status, data.get("status", "active"))
     reviewed = out.field("reviewed", check_reviewed, data["reviewed"]) if data.get("reviewed") is not None else None
@@ -326,6 +401,9 @@ def parse_claim(data: object) -> Claim:
         out.problems.append(FieldProblem("evidence", f"has {len(evidence_raw)} items; the limit is {MAX_EVIDENCE}"))
     evidence = [_evidence(v, f"evidence[{i}]", out) for i, v in enumerate(evidence_raw)]
 
+    mirror = out.field("mirror", check_id, data["mirror"]) if data.get("mirror") is not None else None
+    if claim_id and mirror == claim_id:
+        out.problems.append(FieldProblem("mirror", "must name another claim"))
     related_values = _as_list(data.get("related"), "related", out)
     related = [out.field(f"related[{i}]", check_id, v) for i, v in enumerate(related_values)]
     if claim_id and claim_id in related:
@@ -347,33 +425,47 @@ def parse_claim(data: object) -> Claim:
         lang=lang,
         reviewed=reviewed,
         status=status,
+        brief=brief,
+        mirror=mirror,
     )
 
 
+def evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
+    """One evidence item in file order, with optional fields only when set."""
+    data: dict[str, Any] = {
+        "title": evidence.title,
+        "date": evidence.date,
+        "source": evidence.source,
+        "url": evidence.url,
+        "excerpt": evidence.excerpt,
+        "lang": evidence.lang if evidence.lang != "en" else None,
+        "translation": evidence.translation,
+        "translation_by": evidence.translation_by,
+        "note": evidence.note,
+        "stance": evidence.stance.value,
+        "pinned": True if evidence.pinned else None,
+    }
+    return {key: value for key, value in data.items() if value is not None}
+
+
 def claim_to_dict(claim: Claim) -> dict[str, Any]:
-    """The catalogue-file form of a claim: plain data that parse_claim reads back unchanged."""
+    """The catalogue-file form of a claim: plain data that parse_claim reads back unchanged.
+
+    Optional fields that are not set are left out, so a file written before they existed hashes the same.
+    """
     data: dict[str, Any] = {
         "id": claim.id,
         "claim": claim.claim,
         "verdict": claim.verdict.value,
         "summary": claim.summary,
+        "brief": claim.brief,
         "aliases": [a.text if a.lang == claim.lang else {"text": a.text, "lang": a.lang} for a in claim.aliases],
-        "evidence": [
-            {
-                "title": e.title,
-                "date": e.date,
-                "source": e.source,
-                "url": e.url,
-                "excerpt": e.excerpt,
-                "stance": e.stance.value,
-            }
-            for e in claim.evidence
-        ],
+        "evidence": [evidence_to_dict(e) for e in claim.evidence],
+        "mirror": claim.mirror,
         "related": list(claim.related),
         "tags": list(claim.tags),
         "lang": claim.lang,
+        "reviewed": claim.reviewed.isoformat() if claim.reviewed else None,
+        "status": claim.status.value,
     }
-    if claim.reviewed:
-        data["reviewed"] = claim.reviewed.isoformat()
-    data["status"] = claim.status.value
-    return data
+    return {key: value for key, value in data.items() if value is not None}

@@ -50,7 +50,7 @@ class Alias:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """A verbatim excerpt from a dated, sourced document."""
+    """A verbatim excerpt from a dated, sourced document, with what a reader needs to weigh it."""
 
     title: str
     date: str
@@ -58,6 +58,19 @@ class Evidence:
     url: str
     excerpt: str
     stance: Stance
+    # The excerpt's language; a non-English excerpt carries an English translation and says who made it.
+    lang: str = "en"
+    translation: str | None = None
+    translation_by: str | None = None
+    # A short caveat in our own words that replies show beside the quote (a relay, a second-hand quotation...).
+    note: str | None = None
+    # Moderators may pin excerpts to be shown first, in file order, instead of the automatic two-sided choice.
+    pinned: bool = False
+
+    @property
+    def is_translated(self) -> bool:
+        """Whether replies show an English translation in place of the original wording."""
+        return self.translation is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,10 @@ class Claim:
     lang: str = "en"
     reviewed: dt.date | None = None
     status: ClaimStatus = ClaimStatus.ACTIVE
+    # One or two neutral sentences for chat-sized replies; the full summary is shown on request.
+    brief: str | None = None
+    # The claim that asserts what this one denies (or denies what it asserts); their verdicts must agree.
+    mirror: str | None = None
 
     @property
     def is_active(self) -> bool:
