@@ -347,7 +347,9 @@ def _evidence(value: object, path: str, out: _Collector) -> Evidence | None:
             optional[name] = out.field(f"{path}.{name}", check, value[name])
     if any(v is None for v in optional.values()):
         return None
-    problem = translation_problem(optional.get("lang", "en"), optional.get("translation"), optional.get("translation_by"))
+    problem = translation_problem(
+        optional.get("lang", "en"), optional.get("translation"), optional.get("translation_by")
+    )
     if problem:
         out.problems.append(FieldProblem(f"{path}.{problem[0]}", problem[1]))
         return None

@@ -12,7 +12,7 @@ from bot.core.models import Reply, Report, ReportState
 from bot.core.moderation import add_alias, evidence_from, new_claim, saved
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
 from bot.core.ports import ReportQueue
-from bot.core.render import shorten
+from bot.core.textcut import shorten
 
 NO_DATABASE = "Reports need the database; this factbot runs from a YAML directory (--catalogue)."
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from bot.core.models import Claim, Evidence, Reply, ReplyKind, Stance, Verdict
+from bot.core.evidence import (
+    LEAD_QUOTE_CHARS,
+    ShownQuote,
+    brief_of,
+    has_more,
+    lead_quotes,
+    shown_quote,
+    source_line,
+)
+from bot.core.models import Claim, Reply, ReplyKind, Verdict
+from bot.core.textcut import shorten
 
-DEFAULT_EXCERPTS = 3
-MAX_EXCERPT_CHARS = 600
+MAX_EXCERPT_CHARS = 1500
 
 _VERDICT_COLOURS = {
     Verdict.ACCURATE: "32",
@@ -19,11 +28,6 @@ _VERDICT_COLOURS = {
     Verdict.MOSTLY_FALSE: "31",
     Verdict.FALSE: "31",
     Verdict.UNSUPPORTED: "31",
-}
-_STANCE_LABELS = {
-    Stance.SUPPORTS: "supports the claim",
-    Stance.CONTRADICTS: "cuts against the claim",
-    Stance.CONTEXT: "context",
 }
 
 
@@ -39,50 +43,49 @@ class Style:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
 
 
-def shorten(text: str, limit: int) -> str:
-    """Cut text at a word boundary and mark the cut with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.") + "\u2026"
-
-
 def _wrap(text: str, style: Style, indent: str = "") -> list[str]:
     return textwrap.wrap(text, width=style.width, initial_indent=indent, subsequent_indent=indent) or [indent]
 
 
-def render_evidence(number: int, evidence: Evidence, style: Style) -> list[str]:
-    """One excerpt: the quote, then its date, source, title and link."""
-    lines = _wrap(f"\u201c{shorten(evidence.excerpt, MAX_EXCERPT_CHARS)}\u201d", style, "    ")
-    lines[0] = f"  {number}." + lines[0][3:]
-    lines += _wrap(
-        f"\u2014 {evidence.title}, {evidence.date}. {evidence.source}. ({_STANCE_LABELS[evidence.stance]})",
-        style,
-        "     ",
-    )
+def render_quote(quote: ShownQuote, style: Style, *, full: bool = False) -> list[str]:
+    """One excerpt: the quote (a translation is labelled; `full` adds the original), its note, source and link."""
+    evidence = quote.evidence
+    limit = MAX_EXCERPT_CHARS if full else LEAD_QUOTE_CHARS
+    if full and evidence.translation is not None:
+        lines = _wrap(f"\u201c{shorten(evidence.excerpt, limit)}\u201d", style, "    ")
+        lines += _wrap(f"English translation by {evidence.translation_by}:", style, "     ")
+        lines += _wrap(f"\u201c{shorten(evidence.translation, limit)}\u201d", style, "     ")
+    else:
+        lines = _wrap(f"\u201c{shorten(quote.text, limit)}\u201d", style, "    ")
+        if quote.translation_label:
+            lines += _wrap(f"[{quote.translation_label}]", style, "     ")
+    lines[0] = f"  {quote.number}." + lines[0][3:]
+    if quote.note:
+        lines += _wrap(f"Note: {quote.note}", style, "     ")
+    lines += _wrap(f"\u2014 {source_line(evidence)} ({quote.stance_label})", style, "     ")
     lines.append("     " + style.paint(evidence.url, "4"))
     return lines
 
 
 def render_claim(claim: Claim, style: Style, *, all_evidence: bool = False) -> list[str]:
-    """The claim, its verdict, the summary and the excerpts."""
+    """The claim and its verdict; then the brief and the leading excerpts, or (all_evidence) the whole record."""
     verdict = style.paint(claim.verdict.label.upper(), "1;" + _VERDICT_COLOURS[claim.verdict])
     lines = [f"{verdict}  \u201c{claim.claim}\u201d", style.paint(f"[{claim.id}]", "2")]
     if not claim.is_active:
         lines.append(style.paint("(retired: no longer matched)", "2"))
-    lines += _wrap(claim.summary, style)
-    shown = claim.evidence if all_evidence else claim.evidence[:DEFAULT_EXCERPTS]
-    if shown:
+    if all_evidence:
+        lines += _wrap(claim.summary, style)
+        quotes = [shown_quote(claim, i) for i in range(len(claim.evidence))]
+    else:
+        lines += _wrap(brief_of(claim), style)
+        quotes = list(lead_quotes(claim))
+    if quotes:
         lines.append("From the record:")
-        for number, evidence in enumerate(shown, start=1):
-            lines += render_evidence(number, evidence, style)
-    hidden = len(claim.evidence) - len(shown)
-    if hidden > 0:
-        lines.append(style.paint(f"  \u2026and {hidden} more: `claim show {claim.id}`", "2"))
+        for quote in quotes:
+            lines += render_quote(quote, style, full=all_evidence)
+    if not all_evidence and has_more(claim):
+        count = len(claim.evidence)
+        lines.append(style.paint(f"  The full summary and all {count} excerpts: `claim show {claim.id}`", "2"))
     return lines
 
 
@@ -93,13 +96,8 @@ def render_reply(reply: Reply, style: Style | None = None) -> str:
     if reply.kind is ReplyKind.FACT_CHECK and reply.claim:
         lines.append(style.paint("This claim has been fact-checked:", "1"))
         lines += render_claim(reply.claim, style)
-        if reply.match:
-            lines.append(
-                style.paint(
-                    f"(matched \u201c{shorten(reply.match.matched_variant, 120)}\u201d, score {reply.match.score:.2f})",
-                    "2",
-                )
-            )
+        if reply.reply_id:
+            lines.append(style.paint(f"(ref {reply.reply_id})", "2"))
     elif reply.kind is ReplyKind.CLAIM and reply.claim:
         lines.append(style.paint(reply.text, "2"))
         lines += render_claim(reply.claim, style, all_evidence=True)
@@ -108,6 +106,6 @@ def render_reply(reply: Reply, style: Style | None = None) -> str:
     if reply.candidates:
         if reply.kind is ReplyKind.FACT_CHECK:
             lines.append("Related claims:")
-        for claim, score in reply.candidates:
-            lines.append(f"  \u2022 {claim.id} ({claim.verdict.label}, {score:.2f}): {shorten(claim.claim, 110)}")
+        for claim, _ in reply.candidates:
+            lines.append(f"  \u2022 {claim.id} ({claim.verdict.label}): {shorten(claim.claim, 110)}")
     return "\n".join(lines)

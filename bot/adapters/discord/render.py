@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import discord
 
 from bot.adapters.discord.text import clip, defuse_mentions, no_previews, quote, untrusted
-from bot.core.models import Attachment, Claim, Evidence, Reply, ReplyKind, Stance, Verdict
+from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
+from bot.core.models import Attachment, Claim, Reply, ReplyKind, Verdict
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -25,9 +26,10 @@ CONTENT_MAX = 2000
 CONTENT_BUDGET = 1900
 MESSAGE_BUDGET = 5900
 SUMMARY_BUDGET = 1500
-EXCERPT_BUDGET = 600
-SHOWN_EXCERPTS = 3
 MAX_PAGES = 5
+# What each excerpt of a chat-sized fact-check adds beyond the card's own text ("Note: ", "\u2014 ", brackets).
+CARD_MARKS = 16
+RELATED_CHARS = 160
 CHECKED_TEXT_FIELD = "Checked text"
 
 VERDICT_COLOURS: dict[Verdict, int] = {
@@ -42,12 +44,9 @@ VERDICT_COLOURS: dict[Verdict, int] = {
 }
 NEUTRAL_COLOUR = 0x5865F2
 NO_MATCH_COLOUR = 0x99AAB5
-_STANCES = {
-    Stance.SUPPORTS: "supports the claim",
-    Stance.CONTRADICTS: "cuts against the claim",
-    Stance.CONTEXT: "context",
-}
 _SAFE_URL = re.compile(r"https?://[^\s<>()\[\]`|\"']+", re.ASCII)
+_MASKED_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\(https?://[^)\s]*\)")
+_ESCAPED = re.compile(r"\\([^\w\s])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +69,65 @@ def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
 
+def visible(markdown: str) -> str:
+    """What a reader sees of Discord Markdown: a masked link shows its label, an escape its character."""
+    return _ESCAPED.sub(r"\1", _MASKED_LINK.sub(r"\1", markdown))
+
+
+def visible_size(embed: discord.Embed) -> int:
+    """The characters a reader sees in an embed (links count as their label)."""
+    texts = [embed.title, embed.description, embed.footer.text, embed.author.name]
+    texts += [t for f in embed.fields for t in (f.name, f.value)]
+    return sum(len(visible(t)) for t in texts if t)
+
+
 def _link(title: str, url: str) -> str:
     label = clip(untrusted(title), 200) or "source"
     url = url.replace("(", "%28").replace(")", "%29")
     return f"[{label}]({url})" if len(url) <= 512 and _SAFE_URL.fullmatch(url) else label
 
 
-def _evidence_field(evidence: Evidence, budget: int) -> tuple[str, str]:
-    name = clip(untrusted(f"{evidence.date} \u00b7 {evidence.source}"), FIELD_NAME_MAX)
-    tail = f"\n\u2014 {_link(evidence.title, evidence.url)} ({_STANCES[evidence.stance]})"
-    room = max(64, min(budget, FIELD_VALUE_MAX - len(tail)))
-    return name, clip(quote(evidence.excerpt, room) + tail, FIELD_VALUE_MAX)
+def _card_field(card_quote: CardQuote) -> tuple[str, str]:
+    """A leading excerpt of a chat-sized reply; the core has already cut every part to fit the budget."""
+    name = clip(untrusted(f"{card_quote.date} \u00b7 {card_quote.source}"), FIELD_NAME_MAX)
+    lines = [quote(card_quote.text, FIELD_VALUE_MAX // 2)]
+    if card_quote.translation_label:
+        lines.append(f"*{untrusted(card_quote.translation_label)}*")
+    if card_quote.note:
+        lines.append(f"Note: {untrusted(card_quote.note)}")
+    lines.append(f"\u2014 {_link(card_quote.title, card_quote.url)} ({card_quote.stance_label})")
+    return name, clip("\n".join(lines), FIELD_VALUE_MAX)
 
 
-def _claim_line(claim: Claim, score: float | None = None) -> str:
-    extra = f", {score:.2f}" if score is not None else ""
-    return f"\u2022 `{claim.id}` ({claim.verdict.label}{extra}) {quote(claim.claim, 140)}"
+def _record_fields(shown: ShownQuote) -> list[tuple[str, str]]:
+    """One excerpt of the full record: the original wording, its translation in a field of its own, the note."""
+    evidence = shown.evidence
+    name = clip(untrusted(f"{shown.number}. {evidence.date} \u00b7 {evidence.source}"), FIELD_NAME_MAX)
+    tail = [f"Note: {untrusted(shown.note)}"] if shown.note else []
+    tail.append(f"\u2014 {_link(evidence.title, evidence.url)} ({shown.stance_label})")
+    fields = []
+    if evidence.translation is not None:
+        fields.append((name, quote(evidence.excerpt, FIELD_VALUE_MAX)))
+        name = clip(untrusted(f"English translation by {evidence.translation_by}"), FIELD_NAME_MAX)
+        body = evidence.translation
+    else:
+        body = evidence.excerpt
+    tail_text = "\n" + "\n".join(tail)
+    room = max(64, FIELD_VALUE_MAX - len(tail_text))
+    fields.append((name, clip(quote(body, room) + tail_text, FIELD_VALUE_MAX)))
+    return fields
 
 
-def _claim_embed(claim: Claim, *, author: str | None) -> discord.Embed:
+def _claim_line(claim: Claim) -> str:
+    return f"\u2022 `{claim.id}` ({claim.verdict.label}) {quote(claim.claim, 140)}"
+
+
+def _claim_embed(
+    claim: Claim, *, author: str | None, text: str | None = None, about: str | None = None
+) -> discord.Embed:
     embed = discord.Embed(
-        title=quote(claim.claim, TITLE_MAX),
-        description=clip(f"**{claim.verdict.label}.** {untrusted(claim.summary)}", SUMMARY_BUDGET),
+        title=quote(text or claim.claim, TITLE_MAX),
+        description=clip(f"**{claim.verdict.label}.** {untrusted(about or claim.summary)}", SUMMARY_BUDGET),
         colour=VERDICT_COLOURS[claim.verdict],
     )
     if author:
@@ -120,33 +156,39 @@ def fit(embed: discord.Embed, budget: int = MESSAGE_BUDGET) -> discord.Embed:
 
 
 def fact_check(reply: Reply, claim: Claim) -> Outgoing:
-    """A matched claim: verdict, summary, up to three excerpts, and where the rest is."""
-    embed = _claim_embed(claim, author="This claim has been fact-checked")
-    for evidence in claim.evidence[:SHOWN_EXCERPTS]:
-        name, value = _evidence_field(evidence, EXCERPT_BUDGET)
-        embed.add_field(name=name, value=value, inline=False)
-    hidden = len(claim.evidence) - SHOWN_EXCERPTS
-    if hidden > 0:
-        embed.add_field(
-            name="More from the record",
-            value=f"{hidden} more excerpt{'s' if hidden > 1 else ''}: **Show all evidence** below, "
-            f"or `/claim show id:{claim.id}`.",
-            inline=False,
+    """A matched claim, chat-sized: verdict, claim, brief, the strongest excerpt of each side, and links."""
+    author = "This claim has been fact-checked"
+    extra_fields = []
+    if has_more(claim):
+        extra_fields.append(
+            (
+                "The full record",
+                f"All {len(claim.evidence)} excerpts and the full summary: **Show all evidence** below, "
+                f"or `/claim show id:{claim.id}`.",
+            )
         )
     if reply.candidates:
-        lines = "\n".join(_claim_line(c) for c, _ in reply.candidates)
-        embed.add_field(name="Related claims", value=clip(lines, FIELD_VALUE_MAX), inline=False)
-    footer = claim.id
-    if reply.match is not None and reply.match.matched_variant:
-        footer += f" \u00b7 matched {quote(reply.match.matched_variant, 160)} ({reply.match.score:.2f})"
-    embed.set_footer(text=clip(footer, FOOTER_MAX))
+        related = ", ".join(f"`{c.id}`" for c, _ in reply.candidates)
+        extra_fields.append(("Related claims", clip(related, RELATED_CHARS)))
+    footer = clip(claim.id + (f" \u00b7 ref {reply.reply_id}" if reply.reply_id else ""), FOOTER_MAX)
+    # Everything around the card's own text: author, footer, verdict label, extra fields, marks per excerpt.
+    chrome = [author, footer, f"**{claim.verdict.label}.** \u201c\u201d", *(t for f in extra_fields for t in f)]
+    overhead = sum(len(visible(t)) for t in chrome) + CARD_MARKS * len(lead_indexes(claim))
+    card = chat_card(claim, overhead=overhead)
+    embed = _claim_embed(claim, author=author, text=card.text, about=card.brief)
+    for card_quote in card.quotes:
+        name, value = _card_field(card_quote)
+        embed.add_field(name=name, value=value, inline=False)
+    for name, value in extra_fields:
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=footer)
     return Outgoing(embeds=(fit(embed),), ephemeral=reply.ephemeral)
 
 
 def no_match(reply: Reply) -> Outgoing:
     """Nothing matched: say so, show what came close, and keep the checked text for the Report button."""
     if reply.candidates:
-        description = "These came closest:\n" + "\n".join(_claim_line(c, s) for c, s in reply.candidates)
+        description = "These came closest:\n" + "\n".join(_claim_line(c) for c, _ in reply.candidates)
     else:
         description = "Nothing in the catalogue is close. If this claim should be fact-checked, report it."
     embed = discord.Embed(title="No known claim matched", description=clip(description, 2000), colour=NO_MATCH_COLOUR)
@@ -160,19 +202,21 @@ def claim_pages(reply: Reply, claim: Claim) -> list[Outgoing]:
     first = _claim_embed(claim, author=None if claim.is_active else "Retired: no longer matched")
     first.set_footer(text=clip(f"{claim.id} \u00b7 {len(claim.evidence)} excerpt(s)", FOOTER_MAX))
     pages: list[list[discord.Embed]] = [[first]]
-    for shown, evidence in enumerate(claim.evidence):
-        name, value = _evidence_field(evidence, FIELD_VALUE_MAX)
+    for shown in range(len(claim.evidence)):
+        fields = _record_fields(shown_quote(claim, shown))
         page = pages[-1]
-        full = len(page[-1].fields) >= FIELDS_MAX and len(page) >= EMBEDS_PER_MESSAGE
-        if full or sum(embed_size(e) for e in page) + len(name) + len(value) > MESSAGE_BUDGET:
+        full = len(page[-1].fields) + len(fields) > FIELDS_MAX and len(page) >= EMBEDS_PER_MESSAGE
+        size = sum(len(name) + len(value) for name, value in fields)
+        if full or sum(embed_size(e) for e in page) + size > MESSAGE_BUDGET:
             if len(pages) == MAX_PAGES:
                 left = len(claim.evidence) - shown
                 page[-1].set_footer(text=f"{left} more excerpt(s) not shown: see the published catalogue.")
                 break
             pages.append([discord.Embed(colour=VERDICT_COLOURS[claim.verdict])])
-        elif len(page[-1].fields) >= FIELDS_MAX:
+        elif len(page[-1].fields) + len(fields) > FIELDS_MAX:
             page.append(discord.Embed(colour=VERDICT_COLOURS[claim.verdict]))
-        pages[-1][-1].add_field(name=name, value=value, inline=False)
+        for name, value in fields:
+            pages[-1][-1].add_field(name=name, value=value, inline=False)
     heading = clip(no_previews(defuse_mentions(reply.text)), CONTENT_BUDGET)
     return [
         Outgoing(content=heading if i == 0 else None, embeds=tuple(page), ephemeral=reply.ephemeral)

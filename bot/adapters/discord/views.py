@@ -9,7 +9,7 @@ import discord
 
 from bot.adapters.discord.host import host_of
 from bot.adapters.discord.once import first_delivery
-from bot.adapters.discord.render import SHOWN_EXCERPTS
+from bot.core.evidence import has_more
 from bot.core.models import Reply, ReplyAction, ReplyKind
 
 # Custom ids are at most 100 characters: a short code per action leaves room for an 80-character claim id.
@@ -66,7 +66,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
 def _key_for(reply: Reply, action: ReplyAction) -> str | None:
     if action is ReplyAction.SHOW_ALL_EVIDENCE:
         claim = reply.claim
-        if claim is None or reply.kind is ReplyKind.CLAIM or len(claim.evidence) <= SHOWN_EXCERPTS:
+        if claim is None or reply.kind is ReplyKind.CLAIM or not has_more(claim):
             return None  # everything is already on screen
         return claim.id
     if action is ReplyAction.REPORT:
@@ -75,7 +75,7 @@ def _key_for(reply: Reply, action: ReplyAction) -> str | None:
 
 
 def view_for(reply: Reply) -> discord.ui.View | None:
-    """The buttons a reply offers, or None; "show all evidence" only when some excerpts are not shown."""
+    """The buttons a reply offers, or None; "show all evidence" only when the reply left something out."""
     buttons = []
     for action in reply.actions:
         key = _key_for(reply, action) if action in CODES else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from bot.adapters.slack.manifest import COMMAND
-from bot.adapters.slack.mrkdwn import fit, link
-from bot.core.models import Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from bot.adapters.slack.mrkdwn import fit, link, slack_unescape
+from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
+from bot.core.models import Claim, Reply, ReplyAction, ReplyKind, Verdict
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks): 50 blocks, 3,000 characters per section,
 # 10 elements per context or actions block, 75 characters per button label, 2,000 per button value.
@@ -17,10 +20,18 @@ MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK = 600
 MAX_CLAIM = 500
 MAX_SUMMARY = 1500
-MAX_EXCERPT = 500
+MAX_EXCERPT = 1500
 MAX_META = 300
-FACT_CHECK_EXCERPTS = 3
-CLAIM_EXCERPTS = 15
+CLAIM_EXCERPTS = 12
+# The whole record stays well inside what Slack accepts for one message, as its JSON is counted.
+RECORD_BUDGET = 30_000
+# What each excerpt of a chat-sized fact-check adds beyond the card's own text (quotes, "Note: ", separators).
+CARD_MARKS = 16
+# The labels of the buttons under a fact-check (Helpful, Not helpful, Wrong claim, Show all evidence, Share).
+BUTTON_LABELS = 70
+RELATED_CHARS = 160
+_LINK = re.compile(r"<https://[^|>]*\|([^>]*)>")
+_EMOJI = re.compile(r":[a-z0-9_+-]+:")
 MAX_LISTED = 10
 
 ACTION_FEEDBACK = "factbot:feedback"
@@ -40,11 +51,6 @@ _VERDICT_EMOJI = {
     Verdict.MOSTLY_FALSE: ":red_circle:",
     Verdict.FALSE: ":red_circle:",
     Verdict.UNSUPPORTED: ":red_circle:",
-}
-_STANCE = {
-    Stance.SUPPORTS: "supports the claim",
-    Stance.CONTRADICTS: "cuts against the claim",
-    Stance.CONTEXT: "context",
 }
 _FEEDBACK_LABELS = {
     ReplyAction.HELPFUL: "Helpful",
@@ -76,29 +82,87 @@ def button(label: str, action_id: str, value: str, *, style: str | None = None) 
     return element
 
 
-def _verdict_line(claim: Claim) -> str:
-    return f"{_VERDICT_EMOJI[claim.verdict]} *{claim.verdict.label}*  \u201c{fit(claim.claim, MAX_CLAIM)}\u201d"
+def _verdict_line(claim: Claim, text: str | None = None) -> str:
+    return f"{_VERDICT_EMOJI[claim.verdict]} *{claim.verdict.label}*  \u201c{fit(text or claim.claim, MAX_CLAIM)}\u201d"
 
 
-def _evidence_blocks(evidence: Evidence) -> list[Block]:
-    source = link(evidence.url, "source")
-    meta = f"{fit(evidence.title, MAX_META)}, {fit(evidence.date, 20)} \u00b7 {fit(evidence.source, MAX_META)}"
+def _card_blocks(card_quote: CardQuote) -> list[Block]:
+    """A leading excerpt of a chat-sized reply; the core has already cut every part to fit the budget."""
+    lines = [f"\u201c{fit(card_quote.text, MAX_EXCERPT)}\u201d"]
+    if card_quote.translation_label:
+        lines.append(f"_{fit(card_quote.translation_label, MAX_META)}_")
+    if card_quote.note:
+        lines.append(f"Note: {fit(card_quote.note, MAX_META)}")
+    meta = f"{fit(card_quote.title, MAX_META)}, {fit(card_quote.date, 20)} \u00b7 {fit(card_quote.source, MAX_META)}"
     return [
-        section(f"\u201c{fit(evidence.excerpt, MAX_EXCERPT)}\u201d"),
-        context(f"{meta} \u00b7 {source} \u00b7 _{_STANCE[evidence.stance]}_"),
+        section("\n".join(lines)),
+        context(f"{meta} \u00b7 {link(card_quote.url, 'source')} \u00b7 _{card_quote.stance_label}_"),
     ]
 
 
-def claim_blocks(claim: Claim, *, excerpts: int, more_hint: str) -> list[Block]:
-    """The claim, its verdict, the summary and up to `excerpts` excerpts with date, source and link."""
+def _record_blocks(shown: ShownQuote) -> list[Block]:
+    """One excerpt of the full record: original wording, then its translation and who made it, the note."""
+    evidence = shown.evidence
+    lines = [f"*{shown.number}.* \u201c{fit(evidence.excerpt, MAX_EXCERPT)}\u201d"]
+    if evidence.translation is not None:
+        translator = fit(evidence.translation_by or "", MAX_META)
+        lines.append(f"_English translation by {translator}:_ \u201c{fit(evidence.translation, MAX_EXCERPT)}\u201d")
+    if shown.note:
+        lines.append(f"Note: {fit(shown.note, MAX_META)}")
+    meta = f"{fit(evidence.title, MAX_META)}, {fit(evidence.date, 20)} \u00b7 {fit(evidence.source, MAX_META)}"
+    return [
+        section("\n".join(lines)),
+        context(f"{meta} \u00b7 {link(evidence.url, 'source')} \u00b7 _{shown.stance_label}_"),
+    ]
+
+
+def visible(mrkdwn: str) -> str:
+    """What a reader sees of mrkdwn: a link shows its label, an escape its character, an emoji one symbol."""
+    text = _LINK.sub(r"\1", mrkdwn)
+    return _EMOJI.sub("*", slack_unescape(text))
+
+
+def fact_check_blocks(reply: Reply, claim: Claim, *, shared: bool) -> list[Block]:
+    """A chat-sized fact-check: verdict, claim, brief and the strongest excerpt of each side, within the budget."""
+    command = f"`{COMMAND} show {fit(claim.id, 80)}`"
+    status = "" if claim.is_active else " \u00b7 retired: no longer matched"
+    reference = f" \u00b7 ref {fit(reply.reply_id, 40)}" if reply.reply_id and not shared else ""
+    head = ["*This claim has been fact-checked:*", f"Claim `{fit(claim.id, 80)}`{status}{reference}"]
+    tail = []
+    if has_more(claim):
+        hint = command if shared else f"*Show all evidence*, or {command}"
+        tail.append(f"The full summary and all {len(claim.evidence)} excerpts: {hint}")
+    if reply.candidates:
+        related = ", ".join(f"`{c.id}`" for c, _ in reply.candidates[:5])
+        tail.append(f"Related: {fit(related, RELATED_CHARS)}")
+    if reply.unprompted:
+        tail.append("factbot answers known claims in this channel automatically.")
+    chrome = [*head, *tail, _verdict_line(claim, "")]
+    overhead = sum(len(visible(t)) for t in chrome) + CARD_MARKS * len(lead_indexes(claim)) + BUTTON_LABELS
+    card = chat_card(claim, overhead=overhead)
+    blocks = [section(head[0]), section(_verdict_line(claim, card.text)), section(fit(card.brief, MAX_SUMMARY))]
+    blocks.append(context(head[1]))
+    for card_quote in card.quotes:
+        blocks += _card_blocks(card_quote)
+    blocks += [context(line) for line in tail]
+    return blocks
+
+
+def record_blocks(claim: Claim) -> list[Block]:
+    """The whole record: verdict, claim, the full summary and every excerpt with its translation."""
     blocks = [section(_verdict_line(claim)), section(fit(claim.summary, MAX_SUMMARY))]
     status = "" if claim.is_active else " \u00b7 retired: no longer matched"
     blocks.append(context(f"Claim `{fit(claim.id, 80)}`{status}"))
-    for evidence in claim.evidence[:excerpts]:
-        blocks += _evidence_blocks(evidence)
-    hidden = len(claim.evidence) - min(len(claim.evidence), excerpts)
-    if hidden:
-        blocks.append(context(f"\u2026and {hidden} more excerpt{'s' if hidden > 1 else ''} {more_hint}"))
+    shown = 0
+    for index in range(min(len(claim.evidence), CLAIM_EXCERPTS)):
+        more = _record_blocks(shown_quote(claim, index))
+        if shown and len(json.dumps(blocks + more)) > RECORD_BUDGET:
+            break
+        blocks += more
+        shown += 1
+    hidden = len(claim.evidence) - shown
+    if hidden > 0:
+        blocks.append(context(f"\u2026and {hidden} more excerpts in the catalogue (too many for one message)"))
     return blocks
 
 
@@ -138,7 +202,7 @@ def _action_buttons(reply: Reply, *, shareable: bool) -> list[dict[str, Any]]:
         claim is not None
         and ReplyAction.SHOW_ALL_EVIDENCE in reply.actions
         and reply.kind is ReplyKind.FACT_CHECK
-        and len(claim.evidence) > FACT_CHECK_EXCERPTS
+        and has_more(claim)
     ):
         buttons.append(button("Show all evidence", ACTION_EVIDENCE, claim.id))
     if ReplyAction.REPORT in reply.actions and reply.query and reply.query.strip():
@@ -153,17 +217,9 @@ def reply_blocks(reply: Reply, *, shareable: bool = False, shared: bool = False)
     blocks: list[Block] = []
     claim = reply.claim
     if claim is not None and (reply.kind is ReplyKind.FACT_CHECK or (shared and reply.kind is ReplyKind.CLAIM)):
-        blocks.append(section("*This claim has been fact-checked:*"))
-        hint = f"(`{COMMAND} show {claim.id}` shows them all)"
-        blocks += claim_blocks(claim, excerpts=FACT_CHECK_EXCERPTS, more_hint=hint)
-        if reply.candidates:
-            blocks.append(context("Related: " + ", ".join(f"`{fit(c.id, 80)}`" for c, _ in reply.candidates[:5])))
-        if reply.unprompted:
-            blocks.append(context("factbot answers known claims in this channel automatically."))
+        blocks += fact_check_blocks(reply, claim, shared=shared)
     elif claim is not None and reply.kind is ReplyKind.CLAIM:
-        blocks += claim_blocks(
-            claim, excerpts=CLAIM_EXCERPTS, more_hint="are in the catalogue (too many for one message)"
-        )
+        blocks += record_blocks(claim)
     else:
         prefix = ":warning: " if reply.kind is ReplyKind.ERROR else ""
         blocks += _text_sections(prefix + reply.text)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.discord.render import MAX_PAGES, VERDICT_COLOURS, render
+from bot.adapters.discord.render import MAX_PAGES, VERDICT_COLOURS, render, visible_size
+from bot.core.evidence import CHAT_BUDGET
 from bot.core.models import Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.fakes.fake_discord import payload_problems
 
@@ -46,12 +49,12 @@ def test_every_verdict_has_its_own_colour():
     assert len(set(VERDICT_COLOURS.values())) == len(Verdict)
 
 
-def test_a_fact_check_shows_three_excerpts_and_says_where_the_rest_is():
+def test_a_fact_check_shows_two_excerpts_and_says_where_the_rest_is():
     [payload] = payloads(fact_check(claim(evidence=5)))
     fields = payload["embeds"][0]["fields"]
-    assert [f["name"] for f in fields] == ["1816-06 · Archive"] * 3 + ["More from the record"]
+    assert [f["name"] for f in fields] == ["1816-06 · Archive"] * 2 + ["The full record"]
     assert "[Log](https://example.org/log) (cuts against the claim)" in fields[0]["value"]
-    assert "2 more excerpts" in fields[3]["value"] and "/claim show id:sea-boiled" in fields[3]["value"]
+    assert "All 5 excerpts" in fields[2]["value"] and "/claim show id:sea-boiled" in fields[2]["value"]
 
 
 def test_links_that_could_break_out_of_markdown_are_not_linked():
@@ -105,3 +108,62 @@ def test_any_reply_fits_discord(text, excerpt, count, kind):
     )
     for payload in payloads(reply):
         assert payload_problems(payload) == []
+
+
+def _record(*stances: Stance, **evidence_fields) -> Claim:
+    items = tuple(
+        Evidence(f"Doc {i}", "1990", "Archive", f"https://example.org/{i}", f"Excerpt {i}.", stance, **evidence_fields)
+        for i, stance in enumerate(stances)
+    )
+    return Claim("c", "NATO promised.", Verdict.DISPUTED, "Summary.", items, brief="Both sides.")
+
+
+def test_a_contested_claim_shows_the_strongest_excerpt_of_each_side_first():
+    [payload] = payloads(fact_check(_record(Stance.SUPPORTS, Stance.SUPPORTS, Stance.SUPPORTS, Stance.CONTRADICTS)))
+    values = [f["value"] for f in payload["embeds"][0]["fields"]]
+    assert "Excerpt 0." in values[0] and "(supports the claim)" in values[0]
+    assert "Excerpt 3." in values[1] and "(cuts against the claim)" in values[1]
+
+
+def test_users_never_see_scores_or_the_matched_alias_but_moderators_get_a_reference():
+    record = _record(Stance.SUPPORTS, Stance.CONTRADICTS)
+    reply = Reply(
+        kind=ReplyKind.FACT_CHECK,
+        text="t",
+        claim=record,
+        match=Candidate("c", 0.8731, "SECRET ALIAS TEXT"),
+        candidates=((claim(), 0.4567),),
+        reply_id="r1",
+    )
+    text = str(payloads(reply))
+    assert "SECRET ALIAS" not in text and "0.87" not in text and "0.46" not in text
+    assert payloads(reply)[0]["embeds"][0]["footer"]["text"] == "c · ref r1"
+    no_match = Reply(kind=ReplyKind.NO_MATCH, text="No known claim matched.", candidates=((record, 0.3141),))
+    assert "0.31" not in str(payloads(no_match))
+
+
+def test_a_translation_is_shown_labelled_and_the_original_is_in_the_full_record():
+    german = _record(
+        Stance.CONTRADICTS, lang="de", translation="English words.", translation_by="the source itself", note="A relay."
+    )
+    [payload] = payloads(fact_check(german))
+    value = payload["embeds"][0]["fields"][0]["value"]
+    assert value.startswith("“English words.”")
+    assert "*English translation by the source itself; original in German*" in value and "Note: A relay." in value
+    [page] = payloads(Reply(kind=ReplyKind.CLAIM, text="Claim `c`", claim=german))
+    fields = page["embeds"][0]["fields"]
+    assert fields[0]["value"] == "“Excerpt 0.”"
+    assert fields[1]["name"] == "English translation by the source itself"
+    assert fields[1]["value"].startswith("“English words.”\nNote: A relay.\n— [Doc 0]")
+
+
+def test_a_fact_check_is_chat_sized_whatever_the_catalogue_holds():
+    huge = "word " * 400
+    items = tuple(
+        Evidence(huge[:300], "1990-02-09", huge[:300], "https://example.org/x", huge[:1000], s, "de", huge, huge, huge)
+        for s in (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.CONTEXT)
+    )
+    biggest = Claim("c" * 80, huge[:500], Verdict.DISPUTED, huge[:700], items, brief=huge[:300])
+    reply = dataclasses.replace(fact_check(biggest), candidates=((claim(HUGE), 0.5),) * 3, reply_id="r" * 16)
+    [out] = render(reply)
+    assert visible_size(out.embeds[0]) <= CHAT_BUDGET

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from bot.adapters.slack import translate
 from bot.adapters.slack.modals import FormState, field_errors, title
-from bot.adapters.slack.render import MAX_BLOCKS, MAX_SECTION, render
+from bot.adapters.slack.render import MAX_BLOCKS, MAX_SECTION, render, visible
 from bot.core.commands import error
 from bot.core.forms import CLAIM_ADD
-from bot.core.models import Attachment, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from bot.core.evidence import CHAT_BUDGET
+from bot.core.models import Attachment, Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.fakes.fake_slack import message_violations
 
 # An app_mention as Slack delivers it (trimmed from a real payload).
@@ -112,9 +114,13 @@ def test_huge_catalogue_entries_stay_within_slacks_limits(kind):
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= MAX_SECTION
     assert "\u200d\u2026" not in json.dumps(message, ensure_ascii=False), "no family emoji cut in half"
-    shown = sum(1 for b in message["blocks"] if b["type"] == "section" and b["text"]["text"].startswith("\u201c"))
-    assert shown == (3 if kind is ReplyKind.FACT_CHECK else 15)
-    assert "97 more excerpts" in json.dumps(message) or "85 more excerpts" in json.dumps(message)
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    text = json.dumps(message)
+    if kind is ReplyKind.FACT_CHECK:
+        assert sum(1 for s in sections if s.startswith("\u201c")) == 2 and "all 100 excerpts" in text
+    else:
+        shown = sum(1 for s in sections if re.match(r"\*\d+\.\* \u201c", s))
+        assert shown >= 5 and f"{100 - shown} more excerpts" in text
 
 
 def test_buttons_follow_the_reply():
@@ -161,3 +167,79 @@ def test_form_errors_land_under_the_field_they_name():
     assert list(field_errors(CLAIM_ADD, [error("conflict")])) == ["field:id"]
     assert field_errors(CLAIM_ADD, [Reply(kind=ReplyKind.CLAIM, text="Saved")]) is None
     assert title("Report a message for fact-checking") == "Report a message for\u2026"
+
+
+def _record(*stances: Stance, **evidence_fields) -> Claim:
+    items = tuple(
+        Evidence(f"Doc {i}", "1990", "Archive", f"https://example.org/{i}", f"Excerpt {i}.", stance, **evidence_fields)
+        for i, stance in enumerate(stances)
+    )
+    return Claim("c", "NATO promised.", Verdict.DISPUTED, "Summary.", items, brief="Both sides.")
+
+
+def _sections(message: dict) -> list[str]:
+    return [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+
+
+def test_a_contested_claim_shows_the_strongest_excerpt_of_each_side_first():
+    record = _record(Stance.SUPPORTS, Stance.SUPPORTS, Stance.SUPPORTS, Stance.CONTRADICTS)
+    quotes = [s for s in _sections(render(Reply(kind=ReplyKind.FACT_CHECK, text="t", claim=record))) if "Excerpt" in s]
+    assert quotes == ["\u201cExcerpt 0.\u201d", "\u201cExcerpt 3.\u201d"]
+
+
+def test_users_never_see_scores_or_the_matched_alias_but_moderators_get_a_reference():
+    record = _record(Stance.SUPPORTS, Stance.CONTRADICTS)
+    reply = Reply(
+        kind=ReplyKind.FACT_CHECK,
+        text="t",
+        claim=record,
+        match=Candidate("c", 0.8731, "SECRET ALIAS TEXT"),
+        candidates=((_claim("e", 1), 0.4567),),
+        reply_id="r1",
+    )
+    text = json.dumps(render(reply))
+    assert "SECRET ALIAS" not in text and "0.87" not in text and "0.45" not in text
+    assert "ref r1" in text
+    no_match = Reply(kind=ReplyKind.NO_MATCH, text="No known claim matched.", candidates=((record, 0.3141),))
+    assert "0.31" not in json.dumps(render(no_match))
+
+
+def test_a_translation_is_shown_labelled_and_the_original_is_in_the_full_record():
+    german = _record(
+        Stance.CONTRADICTS, lang="de", translation="English words.", translation_by="the source itself", note="A relay."
+    )
+    [quote] = [s for s in _sections(render(Reply(kind=ReplyKind.FACT_CHECK, text="t", claim=german))) if "“" in s][1:]
+    assert (
+        quote
+        == "\u201cEnglish words.\u201d\n_English translation by the source itself; original in German_\nNote: A relay."
+    )
+    [record] = [s for s in _sections(render(Reply(kind=ReplyKind.CLAIM, text="t", claim=german))) if "Excerpt" in s]
+    assert record == (
+        "*1.* \u201cExcerpt 0.\u201d\n_English translation by the source itself:_ \u201cEnglish words.\u201d\nNote: A relay."
+    )
+
+
+def visible_size(message: dict) -> int:
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    texts += [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    texts += [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return sum(len(visible(t)) for t in texts)
+
+
+def test_a_fact_check_is_chat_sized_whatever_the_catalogue_holds():
+    huge = "word " * 400
+    items = tuple(
+        Evidence(huge[:300], "1990-02-09", huge[:300], "https://example.org/x", huge[:1000], s, "de", huge, huge, huge)
+        for s in (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.CONTEXT)
+    )
+    biggest = Claim("c" * 80, huge[:500], Verdict.DISPUTED, huge[:700], items, brief=huge[:300])
+    reply = Reply(
+        kind=ReplyKind.FACT_CHECK,
+        text="t",
+        claim=biggest,
+        candidates=((_claim("e", 1), 0.5),) * 5,
+        reply_id="r" * 16,
+        unprompted=True,
+        actions=(ReplyAction.HELPFUL, ReplyAction.NOT_HELPFUL, ReplyAction.WRONG_CLAIM, ReplyAction.SHOW_ALL_EVIDENCE),
+    )
+    assert visible_size(render(reply, shareable=True)) <= CHAT_BUDGET
