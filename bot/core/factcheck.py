@@ -79,6 +79,7 @@ def no_match_reply(snapshot: Snapshot, result: MatchResult, query: str = "") -> 
 async def recorded(reply: Reply, result: MatchResult, *, origin: Origin, log: ReplyLog | None) -> Reply:
     """Remember which claim a reply showed and why, so feedback can refer to it; no message text is kept."""
     if log is None:
+        _log_match(None, result)
         return reply
     try:
         reply_id = await log.record(
@@ -92,7 +93,24 @@ async def recorded(reply: Reply, result: MatchResult, *, origin: Origin, log: Re
         # The answer matters more than its bookkeeping: reply without feedback buttons, and say so in the log.
         logger.warning("could not record a reply; sending it without feedback buttons", exc_info=True)
         return dataclasses.replace(reply, actions=tuple(a for a in reply.actions if a not in FEEDBACK_ACTIONS))
+    _log_match(reply_id, result)
     return dataclasses.replace(reply, reply_id=reply_id)
+
+
+def _log_match(reply_id: str | None, result: MatchResult) -> None:
+    """The matcher's internals go to the log (and `reply details`), never into what users read."""
+    best = result.best
+    if best is None or not logger.isEnabledFor(logging.INFO):
+        return
+    logger.info(
+        "reply %s: %s %s score %.3f via %r; next %s",
+        reply_id,
+        result.decision.value,
+        best.claim_id,
+        best.score,
+        best.matched_variant[:120],
+        ", ".join(f"{c.claim_id} {c.score:.3f}" for c in result.candidates[1:4]) or "none",
+    )
 
 
 async def answer(

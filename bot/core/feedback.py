@@ -1,4 +1,4 @@
-"""Feedback on replies: helpful, not helpful, or the wrong claim; one vote per person per reply."""
+"""Feedback on replies (helpful, not helpful, the wrong claim) and the moderators' view of why a reply was given."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.models import FEEDBACK_ACTIONS, Reply, ReplyAction
 from bot.core.parsing import CommandError
+from bot.core.textcut import shorten
 
 THANKS = {
     ReplyAction.HELPFUL: "Thanks: marked as helpful.",
@@ -32,8 +33,40 @@ async def feedback(ctx: CommandContext, args: str) -> list[Reply]:
     return [info(THANKS[action])]
 
 
+async def reply_details(ctx: CommandContext, args: str) -> list[Reply]:
+    """`reply details REF`: the matcher's internals behind one reply, kept out of what users read."""
+    reference = args.strip().removeprefix("ref").strip()[:32]
+    if not reference:
+        raise CommandError("Usage: `reply details REF` (the ref is in the footer of a fact-check).")
+    log = ctx.stores.replies
+    if log is None:
+        raise EditRefused("Reply details need the database; this factbot runs from a YAML directory (--catalogue).")
+    record = await log.details(reference)
+    if record is None:
+        raise CommandError("That reply is no longer known (replies are kept for the retention period).")
+    score = f"{record.score:.3f}" if record.score is not None else "none"
+    lines = [
+        f"Reply `{record.id}` at {record.created_at:%Y-%m-%d %H:%M} UTC, {record.origin.platform} "
+        f"channel {record.origin.channel_id}, {'unprompted' if record.unprompted else 'asked for'}:",
+        f"  showed `{record.claim_id or 'no claim'}`; decision {record.decision.value}, score {score}",
+    ]
+    if record.matched_variant:
+        lines.append(f"  matched phrasing: \u201c{shorten(record.matched_variant, 200)}\u201d")
+    lines += [f"  {rank}. `{claim_id}` {value:.3f}" for rank, (claim_id, value) in enumerate(record.candidates, 1)]
+    return [info("\n".join(lines))]
+
+
 def register(registry: CommandRegistry) -> None:
-    """Add the feedback command."""
+    """Add the feedback command and the moderators' reply details."""
+    registry.add(
+        CommandSpec(
+            "reply details",
+            "reply details REF",
+            "why a reply was given: scores and the matched phrasing",
+            reply_details,
+            moderator_only=True,
+        )
+    )
     registry.add(
         CommandSpec(
             "feedback",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.catalogue.schema import MAX_CLAIM, MAX_EXCERPT, MAX_ID, MAX_SOURCE, MAX_SUMMARY, MAX_TITLE, VERDICTS
+from bot.catalogue.schema import MAX_BRIEF, MAX_CLAIM, MAX_EXCERPT, MAX_ID, MAX_SOURCE, MAX_SUMMARY, MAX_TITLE, VERDICTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,13 @@ CLAIM_EDIT = FormSpec(
         FormField("claim", "Claim, as people assert it", multiline=True, max_length=MAX_CLAIM),
         FormField("verdict", "Verdict", max_length=20, placeholder=", ".join(VERDICTS)),
         FormField("summary", "Summary (neutral, our own words)", multiline=True, max_length=MAX_SUMMARY),
+        FormField(
+            "brief",
+            "Brief for chat replies (both sides, neutral)",
+            required=False,
+            multiline=True,
+            max_length=MAX_BRIEF,
+        ),
     ),
     context=("id", "version"),
 )

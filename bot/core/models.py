@@ -238,6 +238,22 @@ class MatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """What the bot answered and why, as moderators see it: the matcher's scores, never the message text."""
+
+    id: str
+    created_at: dt.datetime
+    origin: Origin
+    kind: ReplyKind
+    claim_id: str | None
+    decision: Decision
+    score: float | None
+    unprompted: bool
+    candidates: tuple[tuple[str, float], ...]
+    matched_variant: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A file to show with a reply (the stats chart), where the platform can show one."""
 

@@ -12,16 +12,22 @@ from bot.catalogue.schema import (
     EVIDENCE_CHECKS,
     EVIDENCE_FIELDS,
     FieldError,
+    check_brief,
     check_claim_text,
     check_id,
     check_lang,
+    check_note,
     check_summary,
+    check_translation,
+    check_translator,
     check_verdict,
     claim_to_dict,
     parse_claim,
+    translation_problem,
 )
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
+from bot.core.evidence import lead_indexes
 from bot.core.forms import ALIAS_ADD, CLAIM_ADD, CLAIM_EDIT, EVIDENCE_ADD
 from bot.core.models import Alias, Claim, ClaimStatus, Evidence, Reply, ReplyAction, ReplyKind, Revision, StoredClaim
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
@@ -33,7 +39,10 @@ EDITABLE_FIELDS = {
     "text": check_claim_text,
     "verdict": check_verdict,
     "summary": check_summary,
+    "brief": check_brief,
 }
+# Typed to clear an optional field.
+CLEAR = ("none", "-")
 MAX_HISTORY = 15
 
 
@@ -49,10 +58,10 @@ def describe_change(before: dict[str, Any] | None, after: dict[str, Any]) -> str
     if before is None:
         return "created"
     parts = []
-    for key in ("claim", "verdict", "summary", "status", "lang"):
+    for key in ("claim", "verdict", "summary", "brief", "status", "lang"):
         if before.get(key) != after.get(key):
             old, new = str(before.get(key, "")), str(after.get(key, ""))
-            if key in {"claim", "summary"}:
+            if key in {"claim", "summary", "brief"}:
                 parts.append(f"{key} changed")
             else:
                 parts.append(f"{key}: {old} \u2192 {new}")
@@ -176,20 +185,23 @@ def _change_fields(values: Mapping[str, str]) -> Callable[[Claim], Claim]:
     updates: dict[str, Any] = {}
     for name, value in values.items():
         key = "claim" if name == "text" else name
+        if key == "brief" and value.strip().lower() in ("", *CLEAR):
+            updates[key] = None  # replies fall back to the summary's opening sentences
+            continue
         updates[key] = checked(key, EDITABLE_FIELDS[name], value)
     return lambda claim: dataclasses.replace(claim, **updates)
 
 
 async def claim_edit(ctx: CommandContext, args: str) -> list[Reply]:
-    """`claim edit ID[@VERSION] claim|verdict|summary VALUE`."""
+    """`claim edit ID[@VERSION] claim|verdict|summary|brief VALUE`."""
     parts = args.split(None, 2)
     if len(parts) < 3:
-        raise CommandError("Usage: `claim edit ID[@VERSION] claim|verdict|summary NEW VALUE`")
+        raise CommandError("Usage: `claim edit ID[@VERSION] claim|verdict|summary|brief NEW VALUE`")
     target, name, value = parts
     name = name.lower()
     if name not in EDITABLE_FIELDS:
         raise CommandError(
-            f"`{name[:30]}` cannot be edited this way; edit claim, verdict or summary "
+            f"`{name[:30]}` cannot be edited this way; edit claim, verdict, summary or brief "
             "(aliases and evidence have their own commands)."
         )
     before = await _current(ctx, target)
@@ -202,7 +214,7 @@ async def claim_edit_form(ctx: CommandContext, fields: Mapping[str, str]) -> lis
     target = fields.get("id", "")
     version = _version_field(fields)
     before = await _current(ctx, target)
-    values = {k: fields[k] for k in ("claim", "verdict", "summary") if k in fields}
+    values = {k: fields[k] for k in ("claim", "verdict", "summary", "brief") if k in fields}
     stored = await _update(ctx, target, _change_fields(values), action="edit", version=version)
     return [saved(stored, describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim)))]
 
@@ -333,6 +345,76 @@ async def evidence_remove(ctx: CommandContext, args: str) -> list[Reply]:
     return [saved(stored, f"evidence {number} removed")]
 
 
+def _evidence_change(number: int, change: Callable[[Evidence], Evidence]) -> Callable[[Claim], Claim]:
+    """Change one evidence item, by its 1-based number, validated with the catalogue's rules."""
+
+    def apply(claim: Claim) -> Claim:
+        if not 1 <= number <= len(claim.evidence):
+            raise CommandError(
+                f"`{claim.id}` has {len(claim.evidence)} evidence items; give a number from 1 to {len(claim.evidence)}."
+            )
+        items = list(claim.evidence)
+        items[number - 1] = change(items[number - 1])
+        return dataclasses.replace(claim, evidence=tuple(items))
+
+    return apply
+
+
+async def evidence_note(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence note ID[@VERSION] | NUMBER | NOTE` (or `none`): the caveat a reader sees beside the quote."""
+    usage = "evidence note ID[@VERSION] | NUMBER | NOTE or none"
+    target, which, text = split_fields(args, minimum=3, maximum=3, usage=usage)
+    number = parse_number(which, "evidence")
+    note = None if text.lower() in CLEAR else checked("note", check_note, text)
+    change = _evidence_change(number, lambda e: dataclasses.replace(e, note=note))
+    stored = await _update(ctx, target, change, action="evidence note")
+    return [saved(stored, f"evidence {number}: note {'removed' if note is None else 'set'}")]
+
+
+async def evidence_translate(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION`, or `| NUMBER | none`."""
+    usage = "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION (or | NUMBER | none)"
+    target, which, lang, by, text = split_fields(args, minimum=3, maximum=5, usage=usage)
+    number = parse_number(which, "evidence")
+    if lang.lower() in CLEAR:
+        values: dict[str, Any] = {"lang": "en", "translation": None, "translation_by": None}
+    else:
+        if not by or not text:
+            raise CommandError(f"Usage: `{usage}`")
+        values = {
+            "lang": checked("lang", check_lang, lang),
+            "translation_by": checked("translated by", check_translator, by),
+            "translation": checked("translation", check_translation, text),
+        }
+        problem = translation_problem(values["lang"], values["translation"], values["translation_by"])
+        if problem:
+            raise CommandError(f"{problem[0]}: {problem[1]}.")
+    change = _evidence_change(number, lambda e: dataclasses.replace(e, **values))
+    stored = await _update(ctx, target, change, action="evidence translate")
+    what = "translation removed" if values["translation"] is None else f"English translation of the {lang} set"
+    return [saved(stored, f"evidence {number}: {what}")]
+
+
+async def _pin(ctx: CommandContext, args: str, pinned: bool) -> list[Reply]:
+    verb = "pin" if pinned else "unpin"
+    target, which = split_fields(args, minimum=2, maximum=2, usage=f"evidence {verb} ID[@VERSION] | NUMBER")
+    number = parse_number(which, "evidence")
+    change = _evidence_change(number, lambda e: dataclasses.replace(e, pinned=pinned))
+    stored = await _update(ctx, target, change, action=f"evidence {verb}")
+    shown = ", ".join(str(i + 1) for i in lead_indexes(stored.claim))
+    return [saved(stored, f"evidence {number} {verb}ned; replies now lead with evidence {shown}")]
+
+
+async def evidence_pin(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence pin ID[@VERSION] | NUMBER`: show this excerpt first instead of the automatic two-sided choice."""
+    return await _pin(ctx, args, True)
+
+
+async def evidence_unpin(ctx: CommandContext, args: str) -> list[Reply]:
+    """`evidence unpin ID[@VERSION] | NUMBER`."""
+    return await _pin(ctx, args, False)
+
+
 def revision_line(revision: Revision) -> str:
     """One line of history."""
     before = claim_to_dict(revision.before) if revision.before else None
@@ -377,8 +459,8 @@ def register(registry: CommandRegistry) -> None:
         ),
         CommandSpec(
             "claim edit",
-            "claim edit ID[@VERSION] claim|verdict|summary VALUE",
-            "change a claim's text, verdict or summary",
+            "claim edit ID[@VERSION] claim|verdict|summary|brief VALUE",
+            "change a claim's text, verdict, summary or brief",
             claim_edit,
             moderator_only=True,
             form=CLAIM_EDIT,
@@ -431,6 +513,34 @@ def register(registry: CommandRegistry) -> None:
             "evidence remove ID[@VERSION] | NUMBER",
             "remove an excerpt",
             evidence_remove,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "evidence note",
+            "evidence note ID[@VERSION] | NUMBER | NOTE or none",
+            "set the caveat readers see beside an excerpt",
+            evidence_note,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "evidence translate",
+            "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION",
+            "give a non-English excerpt its English translation",
+            evidence_translate,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "evidence pin",
+            "evidence pin ID[@VERSION] | NUMBER",
+            "show an excerpt first in replies",
+            evidence_pin,
+            moderator_only=True,
+        ),
+        CommandSpec(
+            "evidence unpin",
+            "evidence unpin ID[@VERSION] | NUMBER",
+            "return to the automatic two-sided choice",
+            evidence_unpin,
             moderator_only=True,
         ),
         CommandSpec("undo", "undo REVISION", "revert the latest change to a claim", undo, moderator_only=True),

@@ -15,6 +15,7 @@ from bot.core.models import (
     Reply,
     ReplyAction,
     ReplyKind,
+    ReplyRecord,
     Report,
     ReportState,
     Revision,
@@ -125,6 +126,10 @@ class ReplyLog(Protocol):
 
     async def claim_of(self, reply_id: str) -> tuple[bool, str | None]:
         """Whether a reply is known, and its claim."""
+        ...
+
+    async def details(self, reply_id: str) -> ReplyRecord | None:
+        """Why a reply was given, for moderators; None when it is unknown or past retention."""
         ...
 
     async def add_feedback(self, reply_id: str, actor: Actor, action: ReplyAction) -> None:

@@ -9,10 +9,20 @@ from collections import defaultdict
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.models import Actor, ClaimCount, Decision, MatchResult, Origin, ReplyAction, ReplyKind, Stats
+from bot.core.models import (
+    Actor,
+    ClaimCount,
+    Decision,
+    MatchResult,
+    Origin,
+    ReplyAction,
+    ReplyKind,
+    ReplyRecord,
+    Stats,
+)
 from bot.storage.db import Database
 from bot.storage.tables import feedback, replies
-from bot.storage.time import Clock, utc_now
+from bot.storage.time import Clock, as_utc, utc_now
 
 
 class SqlReplyLog:
@@ -41,7 +51,11 @@ class SqlReplyLog:
                     decision=result.decision.value,
                     score=best.score if best else None,
                     unprompted=unprompted,
-                    candidates=[{"claim_id": c.claim_id, "score": c.score} for c in result.candidates],
+                    candidates=[
+                        {"claim_id": c.claim_id, "score": c.score}
+                        | ({"variant": c.matched_variant} if c is best and c.matched_variant else {})
+                        for c in result.candidates
+                    ],
                 )
             )
         return reply_id
@@ -51,6 +65,26 @@ class SqlReplyLog:
         async with self.database.reading() as connection:
             row = (await connection.execute(select(replies.c.claim_id).where(replies.c.id == reply_id))).first()
         return (row is not None, row.claim_id if row else None)
+
+    async def details(self, reply_id: str) -> ReplyRecord | None:
+        """Why a reply was given: its decision and the ranked candidates, with the alias the best one matched."""
+        async with self.database.reading() as connection:
+            row = (await connection.execute(select(replies).where(replies.c.id == reply_id))).first()
+        if row is None:
+            return None
+        candidates = [c for c in row.candidates or [] if isinstance(c, dict)]
+        return ReplyRecord(
+            id=row.id,
+            created_at=as_utc(row.created_at),
+            origin=Origin(platform=row.platform, channel_id=row.channel_id, workspace_id=row.workspace_id),
+            kind=ReplyKind(row.kind),
+            claim_id=row.claim_id,
+            decision=Decision(row.decision),
+            score=row.score,
+            unprompted=row.unprompted,
+            candidates=tuple((str(c.get("claim_id")), float(c.get("score") or 0.0)) for c in candidates),
+            matched_variant=next((str(c["variant"]) for c in candidates if c.get("variant")), None),
+        )
 
     async def add_feedback(self, reply_id: str, actor: Actor, action: ReplyAction) -> None:
         """One vote per person per reply; a second click changes the vote."""

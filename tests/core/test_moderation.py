@@ -349,3 +349,68 @@ async def test_every_mutation_writes_revision_and_audit_rows(services, db_fake):
         assert "Saved" in (await db_fake.command(line, actor=MOD))[0].text
     end = await counts()
     assert end[0] - start[0] == 4 and end[1] - start[1] == 4
+
+
+async def test_evidence_notes_translations_and_pins_are_edited_validated_and_undone(services, db_fake):
+    await db_fake.command(
+        "evidence add moon-landing-real | Doc two | 1969 | Archive | https://example.org/2 | contradicts | Ein Zitat.",
+        actor=MOD,
+    )
+    noted = await db_fake.command("evidence note moon-landing-real | 2 | Quoted second-hand.", actor=MOD)
+    assert "evidence 2: note set" in noted[0].text
+    translated = await db_fake.command(
+        "evidence translate moon-landing-real | 2 | de | dossier editor (unofficial) | A quote.", actor=MOD
+    )
+    assert "English translation of the de set" in translated[0].text
+    evidence = (await services.store.get("moon-landing-real")).claim.evidence[1]
+    assert (evidence.note, evidence.lang, evidence.translation, evidence.translation_by) == (
+        "Quoted second-hand.",
+        "de",
+        "A quote.",
+        "dossier editor (unofficial)",
+    )
+    pinned = await db_fake.command("evidence pin moon-landing-real | 2", actor=MOD)
+    assert "replies now lead with evidence 2" in pinned[0].text
+    answer = (await db_fake.command("factcheck the moon landing was not faked", actor=USER))[0]
+    assert answer.claim.evidence[1].pinned
+    # Bad values are refused with the field named, and change nothing.
+    bad = await db_fake.command("evidence translate moon-landing-real | 2 | english | me | x", actor=MOD)
+    assert bad[0].kind is ReplyKind.ERROR and "lang" in bad[0].text
+    english = await db_fake.command("evidence translate moon-landing-real | 1 | en | me | x", actor=MOD)
+    assert english[0].kind is ReplyKind.ERROR and "English excerpt needs no translation" in english[0].text
+    missing = await db_fake.command("evidence note moon-landing-real | 9 | x", actor=MOD)
+    assert "give a number from 1 to 2" in missing[0].text
+    refused = await db_fake.command("evidence pin moon-landing-real | 1", actor=USER)
+    assert "for moderators only" in refused[0].text
+    # Each change is a revision that undo reverts exactly.
+    history = await services.store.history("moon-landing-real")
+    assert [r.action for r in history[:4]] == ["evidence pin", "evidence translate", "evidence note", "evidence add"]
+    await db_fake.command(f"undo {history[0].id}", actor=MOD)
+    assert not (await services.store.get("moon-landing-real")).claim.evidence[1].pinned
+    cleared = await db_fake.command("evidence translate moon-landing-real | 2 | none", actor=MOD)
+    assert "translation removed" in cleared[0].text
+    evidence = (await services.store.get("moon-landing-real")).claim.evidence[1]
+    assert (evidence.lang, evidence.translation, evidence.translation_by) == ("en", None, None)
+
+
+async def test_the_brief_is_edited_in_chat_and_cleared(services, db_fake):
+    edited = await db_fake.command("claim edit moon-landing-real brief Both sides, briefly.", actor=MOD)
+    assert "brief changed" in edited[0].text
+    assert (await services.store.get("moon-landing-real")).claim.brief == "Both sides, briefly."
+    await db_fake.command("claim edit moon-landing-real brief none", actor=MOD)
+    assert (await services.store.get("moon-landing-real")).claim.brief is None
+    too_long = await db_fake.command("claim edit moon-landing-real brief " + "x" * 301, actor=MOD)
+    assert too_long[0].kind is ReplyKind.ERROR and "the limit is 300" in too_long[0].text
+
+
+async def test_moderators_see_why_a_reply_was_given_and_members_do_not(db_fake):
+    answer = (await db_fake.command("factcheck the moon landing was not faked", actor=USER))[0]
+    assert answer.reply_id
+    details = (await db_fake.command(f"reply details {answer.reply_id}", actor=MOD))[0].text
+    assert f"Reply `{answer.reply_id}`" in details and "showed `moon-landing-real`" in details
+    assert "matched phrasing: \u201cthe moon landing was not faked\u201d" in details
+    assert "1. `moon-landing-real` " in details and "score 0." in details
+    refused = (await db_fake.command(f"reply details {answer.reply_id}", actor=USER))[0]
+    assert "for moderators only" in refused.text and "score" not in refused.text
+    unknown = (await db_fake.command("reply details 0123456789abcdef", actor=MOD))[0]
+    assert "no longer known" in unknown.text

@@ -25,6 +25,8 @@ STANCE_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in Stan
 ClaimId = app_commands.Range[str, 1, 80]
 Text = app_commands.Range[str, 1, 1000]
 Number = app_commands.Range[int, 1, 10**9]
+EvidenceNumber = app_commands.Range[int, 1, 999]
+Note = app_commands.Range[str, 1, 200]
 
 
 class PipeInField(ValueError):
@@ -84,7 +86,12 @@ async def open_claim_form(interaction: discord.Interaction, form_name: str, clai
     defaults = {}
     if form_name == "claim edit":
         claim = stored.claim
-        defaults = {"claim": claim.claim, "verdict": claim.verdict.value, "summary": claim.summary}
+        defaults = {
+            "claim": claim.claim,
+            "verdict": claim.verdict.value,
+            "summary": claim.summary,
+            "brief": claim.brief or "",
+        }
     context = {"id": stored.claim.id, "version": str(stored.version), **extra}
     await open_form(interaction, form_name, context=context, defaults=defaults)
 
@@ -159,10 +166,52 @@ def evidence_commands() -> app_commands.Group:
     @group.command(name="remove", description="Remove an excerpt by its number")
     @app_commands.rename(claim_id="id")
     @app_commands.autocomplete(claim_id=autocomplete_claim_id)
-    async def remove(
-        interaction: discord.Interaction, claim_id: ClaimId, number: app_commands.Range[int, 1, 999]
-    ) -> None:
+    async def remove(interaction: discord.Interaction, claim_id: ClaimId, number: EvidenceNumber) -> None:
         await run_fields(interaction, "evidence remove", claim_id, str(number))
+
+    @group.command(name="note", description="Set the caveat readers see beside an excerpt (none removes it)")
+    @app_commands.rename(claim_id="id")
+    @app_commands.autocomplete(claim_id=autocomplete_claim_id)
+    async def note(interaction: discord.Interaction, claim_id: ClaimId, number: EvidenceNumber, text: Note) -> None:
+        await run_fields(interaction, "evidence note", claim_id, str(number), text)
+
+    @group.command(name="translate", description="Give a non-English excerpt its English translation")
+    @app_commands.rename(claim_id="id", by="translated-by")
+    @app_commands.describe(lang="The excerpt's language (de, ru, ...), or none to remove the translation")
+    @app_commands.autocomplete(claim_id=autocomplete_claim_id)
+    async def translate(
+        interaction: discord.Interaction,
+        claim_id: ClaimId,
+        number: EvidenceNumber,
+        lang: app_commands.Range[str, 1, 4],
+        by: app_commands.Range[str, 1, 200] = "",
+        translation: app_commands.Range[str, 1, 1500] = "",
+    ) -> None:
+        await run_fields(interaction, "evidence translate", claim_id, str(number), lang, by, translation)
+
+    @group.command(name="pin", description="Show an excerpt first in replies")
+    @app_commands.rename(claim_id="id")
+    @app_commands.autocomplete(claim_id=autocomplete_claim_id)
+    async def pin(interaction: discord.Interaction, claim_id: ClaimId, number: EvidenceNumber) -> None:
+        await run_fields(interaction, "evidence pin", claim_id, str(number))
+
+    @group.command(name="unpin", description="Return to showing the strongest excerpt of each side first")
+    @app_commands.rename(claim_id="id")
+    @app_commands.autocomplete(claim_id=autocomplete_claim_id)
+    async def unpin(interaction: discord.Interaction, claim_id: ClaimId, number: EvidenceNumber) -> None:
+        await run_fields(interaction, "evidence unpin", claim_id, str(number))
+
+    return group
+
+
+def reply_commands() -> app_commands.Group:
+    """/mod reply details."""
+    group = app_commands.Group(name="reply", description="factbot's replies")
+
+    @group.command(name="details", description="Why a reply was given: scores and the matched phrasing")
+    @app_commands.describe(ref="The ref in the reply's footer")
+    async def details(interaction: discord.Interaction, ref: app_commands.Range[str, 1, 40]) -> None:
+        await run_fields(interaction, "reply details", ref)
 
     return group
 
@@ -235,7 +284,7 @@ def moderator_group() -> app_commands.Group:
         allowed_contexts=app_commands.AppCommandContext(guild=True),
         default_permissions=discord.Permissions(manage_messages=True),
     )
-    for child in (claim_commands(), alias_commands(), evidence_commands(), queue_commands()):
+    for child in (claim_commands(), alias_commands(), evidence_commands(), queue_commands(), reply_commands()):
         group.add_command(child)
 
     @group.command(name="undo", description="Revert the latest change to a claim")
