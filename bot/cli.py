@@ -16,9 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapters.console import ConsoleAdapter, use_colour
 from bot.app import open_database, open_services, semantic_from, sync_catalogue, thresholds_from
+from bot.catalogue.dossier import load_dossier, source_problems
 from bot.catalogue.export import catalogue_yaml, claim_review_document, write_yaml_directory
 from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
-from bot.catalogue.loader import CatalogueError, load_claims, load_directory
+from bot.catalogue.loader import CatalogueError, load_claims, load_directory, missing_required
 from bot.catalogue.schema import FieldError
 from bot.core.errors import StorageError
 from bot.core.models import Claim, Decision, MatchResult, Origin
@@ -142,21 +143,29 @@ async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate a catalogue directory and list every problem."""
+    """Validate a catalogue directory and list every problem; with --dossier, every excerpt against its source."""
     directory = args.directory or settings.catalogue.dir
     loaded = load_directory(directory)
-    print(f"{directory}: {len(loaded)} claims, no problems")
+    problems = missing_required(loaded, args.required) if args.required else []
+    if args.dossier:
+        problems += source_problems(loaded, load_dossier(args.dossier))
+    if problems:
+        raise CatalogueError(problems)
+    checked = f"; every excerpt found in {args.dossier}" if args.dossier else " (no --dossier: excerpts not checked)"
+    print(f"{directory}: {len(loaded)} claims, no problems{checked}")
     return 0
 
 
 def cmd_lint(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate, then warn about near-duplicates, missing languages, stale reviews, long excerpts, bad links."""
+    """Validate, then warn about what a reviewer should look at; with --dossier, sourcing too."""
     directory = args.directory or settings.catalogue.dir
     languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
-    warnings = lint(load_directory(directory), today=dt.date.today(), languages=languages)
+    dossier = load_dossier(args.dossier) if args.dossier else None
+    warnings = lint(load_directory(directory), today=dt.date.today(), languages=languages, dossier=dossier)
     for warning in warnings:
         print(f"warning: {warning}")
-    print(f"{directory}: {len(warnings)} warning(s)")
+    skipped = "" if dossier is not None else " (no --dossier: links, dates and caveats not checked against sources)"
+    print(f"{directory}: {len(warnings)} warning(s){skipped}")
     return 1 if warnings else 0
 
 
@@ -189,7 +198,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     if args.format == "yaml":
         if args.out:
             written = write_yaml_directory(claims, args.out)
-            print(f"wrote {len(written)} files to {args.out}")
+            print(f"wrote {len(written)} changed files to {args.out}; {len(claims) - len(written)} unchanged")
         else:
             sys.stdout.write(catalogue_yaml(claims))
         return 0
@@ -285,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
     validate = catalogue_sub.add_parser("validate", help="check a YAML catalogue and list every problem")
     validate.add_argument("directory", nargs="?", type=Path)
+    validate.add_argument("--dossier", type=Path, metavar="FILE", help="source dossier to check every excerpt against")
+    validate.add_argument("--required", type=Path, metavar="FILE", help="YAML list of claim ids that must exist")
     validate.set_defaults(handler=cmd_validate, is_async=False)
     lint_parser = catalogue_sub.add_parser("lint", help="warn about near-duplicates, missing languages, stale reviews")
     lint_parser.add_argument("directory", nargs="?", type=Path)
@@ -293,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(DEFAULT_LANGUAGES),
         help="languages every claim should have aliases in (default: en,es,de,fr,ru)",
     )
+    lint_parser.add_argument("--dossier", type=Path, metavar="FILE", help="source dossier for links, dates and caveats")
     lint_parser.set_defaults(handler=cmd_lint, is_async=False)
     for name in ("import", "sync"):
         imp = catalogue_sub.add_parser(name, help="import changes from claims/ into the database, keeping chat edits")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -157,11 +158,29 @@ def test_export_claimreview_and_yaml(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     graph = json.loads(out.read_text(encoding="utf-8"))["@graph"]
-    assert len(graph) == 15 and all(r["reviewRating"]["alternateName"] for r in graph)
+    shipped = len(list((PROJECT_ROOT / "claims").glob("*.yaml")))
+    assert len(graph) == shipped and all(r["reviewRating"]["alternateName"] for r in graph)
     missing = factbot("catalogue", "export", "--format", "claimreview", tmp=tmp_path)
     assert missing.returncode == 2 and "--base-url" in missing.stderr
     yaml_out = factbot("catalogue", "export", "--format", "yaml", "--out", str(tmp_path / "y"), tmp=tmp_path)
-    assert yaml_out.returncode == 0 and len(list((tmp_path / "y").glob("*.yaml"))) == 15
+    assert yaml_out.returncode == 0 and len(list((tmp_path / "y").glob("*.yaml"))) == shipped
+
+
+def test_exporting_an_unchanged_catalogue_changes_no_file_and_an_edit_rewrites_only_its_claim(tmp_path):
+    catalogue = tmp_path / "claims"
+    shutil.copytree(PROJECT_ROOT / "claims", catalogue)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in catalogue.glob("*.yaml")}
+    assert factbot("catalogue", "import", str(catalogue), tmp=tmp_path).returncode == 0
+    unchanged = factbot("catalogue", "export", "--format", "yaml", "--out", str(catalogue), tmp=tmp_path)
+    assert unchanged.returncode == 0 and "wrote 0 changed files" in unchanged.stdout, unchanged.stdout
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in catalogue.glob("*.yaml")} == before
+    edit = "/claim edit nato-never-promised brief A new brief for the round trip.\n"
+    assert factbot("console", "--moderator", stdin=edit, tmp=tmp_path).returncode == 0
+    edited = factbot("catalogue", "export", "--format", "yaml", "--out", str(catalogue), tmp=tmp_path)
+    assert "wrote 1 changed files" in edited.stdout, edited.stdout
+    after = {p.name: p.read_bytes() for p in catalogue.glob("*.yaml")}
+    assert [name for name in after if after[name] != before[name][0]] == ["nato-never-promised.yaml"]
+    assert "A new brief for the round trip." in after["nato-never-promised.yaml"].decode()
 
 
 def test_bad_settings_are_reported_without_a_traceback(tmp_path):

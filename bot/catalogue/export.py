@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import yaml
 
+from bot.catalogue.loader import load_file
 from bot.catalogue.schema import check_url, claim_to_dict
 from bot.core.models import Claim, Verdict
 
@@ -38,12 +39,24 @@ def catalogue_yaml(claims: Sequence[Claim]) -> str:
     return yaml.safe_dump([claim_to_dict(c) for c in claims], allow_unicode=True, sort_keys=False, width=100)
 
 
+def _unchanged(target: Path, claim: Claim) -> bool:
+    """Whether the file already holds exactly this claim (its comments and layout are then kept as they are)."""
+    claims, problems = load_file(target)
+    return not problems and len(claims) == 1 and claims[0].claim == claim
+
+
 def write_yaml_directory(claims: Sequence[Claim], directory: Path) -> list[Path]:
-    """Write one file per claim, each atomically, so an interrupted export never leaves a half file."""
+    """Write one file per changed claim, each atomically; a file that already holds its claim is left untouched.
+
+    So exporting an unchanged catalogue changes no file: reviewers' comments and the file layout survive, and the
+    diff of an export shows only the claims that were edited in chat.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for claim in claims:
         target = directory / f"{claim.id}.yaml"
+        if target.is_file() and _unchanged(target, claim):
+            continue
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{claim.id}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

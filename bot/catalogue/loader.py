@@ -220,6 +220,22 @@ def check_references(loaded: Sequence[LoadedClaim]) -> list[Problem]:
     return problems
 
 
+def missing_required(loaded: Sequence[LoadedClaim], required: Path) -> list[Problem]:
+    """The ids a required-claims list (YAML: a list of mappings with `id`) names that the catalogue lacks."""
+    try:
+        data = yaml.safe_load(required.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return [Problem(str(required), None, "", f"cannot be read as a list of required claims: {exc}")]
+    if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
+        return [Problem(str(required), None, "", "must be a YAML list of mappings, each with an `id`")]
+    present = {entry.claim.id for entry in loaded}
+    return [
+        Problem(str(required), None, "id", f"required claim {item['id']!r} is not in the catalogue")
+        for item in data
+        if str(item["id"]) not in present
+    ]
+
+
 def load_directory(directory: Path) -> list[LoadedClaim]:
     """Load a whole catalogue directory, or raise CatalogueError listing every problem in it."""
     if not directory.is_dir():
