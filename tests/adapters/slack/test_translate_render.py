@@ -11,8 +11,8 @@ from bot.adapters.slack import translate
 from bot.adapters.slack.modals import FormState, field_errors, title
 from bot.adapters.slack.render import MAX_BLOCKS, MAX_SECTION, render, visible
 from bot.core.commands import error
-from bot.core.forms import CLAIM_ADD
 from bot.core.evidence import CHAT_BUDGET
+from bot.core.forms import CLAIM_ADD
 from bot.core.models import Attachment, Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.fakes.fake_slack import message_violations
 
@@ -215,7 +215,8 @@ def test_a_translation_is_shown_labelled_and_the_original_is_in_the_full_record(
     )
     [record] = [s for s in _sections(render(Reply(kind=ReplyKind.CLAIM, text="t", claim=german))) if "Excerpt" in s]
     assert record == (
-        "*1.* \u201cExcerpt 0.\u201d\n_English translation by the source itself:_ \u201cEnglish words.\u201d\nNote: A relay."
+        "*1.* \u201cExcerpt 0.\u201d\n"
+        "_English translation by the source itself:_ \u201cEnglish words.\u201d\nNote: A relay."
     )
 
 
