@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.discord.render import MAX_PAGES, VERDICT_COLOURS, render, visible_size
+from bot.catalogue.loader import load_claims
 from bot.core.evidence import CHAT_BUDGET
 from bot.core.models import Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from tests.conftest import PROJECT_ROOT
 from tests.fakes.fake_discord import payload_problems
 
 HUGE = "word " * 20_000  # 100 kB
@@ -167,3 +170,18 @@ def test_a_fact_check_is_chat_sized_whatever_the_catalogue_holds():
     reply = dataclasses.replace(fact_check(biggest), candidates=((claim(HUGE), 0.5),) * 3, reply_id="r" * 16)
     [out] = render(reply)
     assert visible_size(out.embeds[0]) <= CHAT_BUDGET
+
+
+@pytest.mark.parametrize("shipped", load_claims(PROJECT_ROOT / "claims"), ids=lambda c: c.id)
+def test_every_shipped_claim_answers_unprompted_in_a_chat_sized_embed(shipped):
+    reply = Reply(
+        kind=ReplyKind.FACT_CHECK,
+        text="t",
+        claim=shipped,
+        unprompted=True,
+        reply_id="0123456789abcdef",
+        actions=(ReplyAction.HELPFUL, ReplyAction.SHOW_ALL_EVIDENCE),
+    )
+    [out] = render(reply)
+    assert visible_size(out.embeds[0]) <= CHAT_BUDGET
+    assert payload_problems(payloads(reply)[0]) == []

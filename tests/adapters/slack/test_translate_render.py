@@ -10,10 +10,12 @@ import pytest
 from bot.adapters.slack import translate
 from bot.adapters.slack.modals import FormState, field_errors, title
 from bot.adapters.slack.render import MAX_BLOCKS, MAX_SECTION, render, visible
+from bot.catalogue.loader import load_claims
 from bot.core.commands import error
 from bot.core.evidence import CHAT_BUDGET
 from bot.core.forms import CLAIM_ADD
 from bot.core.models import Attachment, Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from tests.conftest import PROJECT_ROOT
 from tests.fakes.fake_slack import message_violations
 
 # An app_mention as Slack delivers it (trimmed from a real payload).
@@ -244,3 +246,17 @@ def test_a_fact_check_is_chat_sized_whatever_the_catalogue_holds():
         actions=(ReplyAction.HELPFUL, ReplyAction.NOT_HELPFUL, ReplyAction.WRONG_CLAIM, ReplyAction.SHOW_ALL_EVIDENCE),
     )
     assert visible_size(render(reply, shareable=True)) <= CHAT_BUDGET
+
+
+@pytest.mark.parametrize("shipped", load_claims(PROJECT_ROOT / "claims"), ids=lambda c: c.id)
+def test_every_shipped_claim_answers_unprompted_in_a_chat_sized_message(shipped):
+    reply = Reply(
+        kind=ReplyKind.FACT_CHECK,
+        text="t",
+        claim=shipped,
+        unprompted=True,
+        reply_id="0123456789abcdef",
+        actions=(ReplyAction.HELPFUL, ReplyAction.NOT_HELPFUL, ReplyAction.WRONG_CLAIM, ReplyAction.SHOW_ALL_EVIDENCE),
+    )
+    message = render(reply)
+    assert visible_size(message) <= CHAT_BUDGET and message_violations(message) == []
