@@ -1,6 +1,7 @@
 """The project's dev set (nato-dev.jsonl) against the shipped catalogue (claims/).
 
     .venv/bin/python -m benchmarks.nato [../shared/eval/nato-dev.jsonl] [--show errors|all]
+    .venv/bin/python -m benchmarks.nato benchmarks/data/nato-extra.jsonl   (the project's own set for later claims)
         [--choose-thresholds [../shared/benchmarks/clef2020]] [--semantic MODEL]
 
 Ranking over labelled lines (top-1 accuracy, MRR@5) and the unprompted reply decision: precision over all
@@ -110,12 +111,12 @@ def ci(values: Sequence[float]) -> str:
     return f"[{low:.3f}, {high:.3f}]"
 
 
-def report(outcomes: Sequence[Outcome], thresholds: Thresholds) -> None:
+def report(outcomes: Sequence[Outcome], thresholds: Thresholds, name: str = "nato-dev") -> None:
     labelled = [o for o in outcomes if o.gold]
     unlabelled = [o for o in outcomes if not o.gold]
     replies = [o for o in outcomes if o.replied]
     s = summary(outcomes)
-    print(f"nato-dev: {s['n']} lines ({s['labelled']} labelled, {s['unlabelled']} unlabelled)")
+    print(f"{name}: {s['n']} lines ({s['labelled']} labelled, {s['unlabelled']} unlabelled)")
     print(
         f"thresholds: reply {thresholds.reply}, suggest {thresholds.suggest}, margin {thresholds.reply_margin}, "
         f"min words {thresholds.min_reply_words}, stance penalty {thresholds.stance_penalty}"
@@ -229,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     matcher = ClaimMatcher(load_claims(args.catalogue), thresholds, semantic)
     lines = read_jsonl(args.data)
     outcomes = run(matcher, lines)
-    report(outcomes, thresholds)
+    report(outcomes, thresholds, args.data.stem)
     print(describe_semantic(semantic, args.semantic))
     if args.show:
         show(outcomes, args.show)

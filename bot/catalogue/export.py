@@ -97,6 +97,7 @@ def claim_review(claim: Claim, *, base_url: str, publisher: str, published: dt.d
                 "datePublished": e.date,
                 "publisher": {"@type": "Organization", "name": e.source},
                 "text": e.excerpt,
+                "inLanguage": e.lang,
             }
             for e in claim.evidence
         ],
