@@ -13,9 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from bot.catalogue.loader import CatalogueError, LoadedClaim, Problem
+from bot.catalogue.loader import CatalogueError, LoadedClaim, Problem, parse_yaml
 from bot.core.models import Evidence
 
 ELLIPSIS = "\u2026"
@@ -71,11 +69,13 @@ def load_dossier(path: Path) -> list[DossierExcerpt]:
     try:
         if path.stat().st_size > MAX_DOSSIER_BYTES:
             raise CatalogueError([Problem(str(path), None, "", f"is over {MAX_DOSSIER_BYTES:,} bytes")])
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, problems = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     except OSError as exc:
         raise CatalogueError([Problem(str(path), None, "", f"cannot be read: {exc.strerror or exc}")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CatalogueError([Problem(str(path), None, "", f"is not a readable dossier: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise CatalogueError([Problem(str(path), None, "", f"is not UTF-8 text (byte {exc.start})")]) from None
+    if problems:
+        raise CatalogueError(problems)
     documents = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(documents, list):
         raise CatalogueError([Problem(str(path), None, "documents", "a dossier needs a `documents` list")])

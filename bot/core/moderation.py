@@ -6,8 +6,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import yaml
-
+from bot.catalogue.loader import parse_yaml
 from bot.catalogue.schema import (
     EVIDENCE_CHECKS,
     EVIDENCE_FIELDS,
@@ -98,10 +97,9 @@ def evidence_from(fields: Mapping[str, object], prefix: str = "") -> Evidence:
 
 def evidence_block(text: str) -> Evidence:
     """Read the form's evidence block: `title: ...` lines, parsed as YAML, checked like the catalogue."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CommandError(f"evidence: write one `field: value` per line ({str(exc).splitlines()[0]}).") from None
+    data, problems = parse_yaml(text, "evidence")
+    if problems:
+        raise CommandError(f"evidence: write one `field: value` per line ({problems[0].message}).")
     if not isinstance(data, dict):
         raise CommandError(f"evidence: write one `field: value` per line: {', '.join(EVIDENCE_FIELDS)}.")
     unknown = sorted(set(map(str, data)) - set(EVIDENCE_FIELDS))

@@ -135,3 +135,72 @@ def test_yaml_bombs_and_non_mappings_give_clear_errors():
     assert "a claim must be a mapping" in messages(problems)[0]
     _, problems = load_text("just a string", "x.yaml")
     assert "a claim must be a mapping" in messages(problems)[0]
+
+
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BOMB, "bomb.yaml:1: anchors and aliases (&name, *name) are not allowed in catalogue files"),
+        ("- id: &a [*a]\n", "bomb.yaml:1: anchors and aliases (&name, *name) are not allowed in catalogue files"),
+        (GOOD.replace("verdict: misleading", "verdict: *v"), "bomb.yaml:3: not valid YAML: found undefined alias"),
+        ("x:\n" + "".join(" " * i + "- \n" for i in range(1, 20)), "bomb.yaml:13: is nested more than 12 levels"),
+        ("x:\n" + "".join(" " * i + "- \n" for i in range(1, 20_000)), "bomb.yaml:1000: not valid YAML: exceeded"),
+        ("[" * 20_000 + "]" * 20_000, "bomb.yaml:1: not valid YAML: exceeded maximum nesting depth"),
+    ],
+    ids=["billion-laughs", "recursive", "undefined-alias", "deep", "deeper-block", "deeper-flow"],
+)
+def test_anchors_aliases_and_deep_nesting_are_refused_with_file_and_line(text, expected):
+    claims, problems = load_text(text, "bomb.yaml")
+    assert claims == [] and len(problems) == 1 and str(problems[0]).startswith(expected), messages(problems)
+
+
+def test_an_alias_bomb_is_refused_by_the_command_line_within_a_small_memory_limit(tmp_path):
+    """Before this rule the file below took 80 s and 6.5 GB; under a 400 MB address-space cap it must just fail."""
+    import resource
+    import subprocess
+    import sys
+
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1200 * 2**20, 1200 * 2**20))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "validate", str(tmp_path / "cat")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "bomb.yaml:1: anchors and aliases" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_impossible_unquoted_date_names_its_file_line_and_field():
+    claims, problems = load_text(GOOD.replace("date: 1990-02-09", "date: 1990-02-30"), "c.yaml")
+    assert messages(problems) == [
+        "c.yaml:7: evidence[0].date: '1990-02-30' is not a real date (day is out of range for month)"
+    ]
+    claims, _ = load_text(GOOD, "c.yaml")
+    assert claims[0].claim.evidence[0].date == "1990-02-09", "unquoted dates still read as dates"
+
+
+def test_problems_in_a_list_of_claims_point_at_the_right_claim_beyond_the_ninth():
+    items = [textwrap.indent(GOOD.replace("good-claim", f"claim-{i}"), "  ")[2:] for i in range(12)]
+    items[10] = items[10].replace("stance: contradicts", "stance: sideways")
+    text = "".join(f"- {item}" for item in items)
+    claims, problems = load_text(text, "bulk.yaml")
+    assert len(claims) == 11
+    per_claim = GOOD.count("\n")
+    line = 1 + 10 * per_claim + per_claim - 1  # the eleventh claim's last line, its stance
+    assert messages(problems) == [
+        f"bulk.yaml:{line}: [10] evidence[0].stance: 'sideways' is not a stance; "
+        "use one of: supports, contradicts, context"
+    ]

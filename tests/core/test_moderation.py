@@ -228,6 +228,12 @@ async def test_forms_validate_like_commands_and_check_permission(services, db_fa
     assert added[0].claim.evidence[0].excerpt == "A quote: with a colon."
     bad_block = await dispatcher.submit_form(MOD, origin, "claim add", fields | {"id": "x-2", "evidence": "url: ftp"})
     assert bad_block[0].kind is ReplyKind.ERROR and "evidence.title: is required" in bad_block[0].text
+    bad_date = evidence.replace("date: 1972-12", "date: 1990-02-30")
+    impossible = await dispatcher.submit_form(MOD, origin, "claim add", fields | {"id": "x-3", "evidence": bad_date})
+    assert impossible[0].kind is ReplyKind.ERROR
+    assert "evidence.date: '1990-02-30' is not a real date" in impossible[0].text
+    bomb = await dispatcher.submit_form(MOD, origin, "claim add", fields | {"id": "x-4", "evidence": "a: &a [*a]"})
+    assert bomb[0].kind is ReplyKind.ERROR and "anchors and aliases" in bomb[0].text
     edit = {
         "id": "tides-caused-by-wind",
         "version": "1",
