@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -61,15 +63,19 @@ def match_line(matcher: ClaimMatcher, raw: bytes, number: int, top: int) -> dict
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return {"id": None, "error": f"line {number}: not UTF-8 text (byte {exc.start})"}
+    if not line.strip():
+        return {"id": None, "error": f"line {number}: empty line"}
     try:
-        item = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        return {"id": None, "error": f"line {number}: not valid JSON ({str(exc)[:120]})"}
+        item = json.loads(line, parse_constant=_no_constants, parse_float=_finite)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        return {"id": None, "error": f"line {number}: not valid JSON ({_scrub(str(exc))[:120]})"}
     if not isinstance(item, dict):
         return {"id": None, "error": f"line {number}: expected an object with id and text"}
     item_id = item.get("id")
     if isinstance(item_id, bool) or not isinstance(item_id, str | int | float | type(None)):
         return {"id": None, "error": f"line {number}: id must be a string or a number"}
+    if isinstance(item_id, str):
+        item_id = _scrub(item_id)  # a lone surrogate cannot be written as UTF-8: shown as U+FFFD
     if "id" not in item:
         return {"id": None, "error": f"line {number}: missing id"}
     text = item.get("text")
@@ -77,13 +83,31 @@ def match_line(matcher: ClaimMatcher, raw: bytes, number: int, top: int) -> dict
         return {"id": item_id, "error": f"line {number}: text must be a string"}
     if not text.strip():
         return {"id": item_id, "error": f"line {number}: text is empty"}
-    result: MatchResult = matcher.match(text, top)
+    result: MatchResult = matcher.match(_scrub(text), top)
     return {
         "id": item_id,
         "decision": result.decision.value,
         "claim_id": result.best.claim_id if result.best and result.decision is not Decision.NONE else None,
         "candidates": [{"claim_id": c.claim_id, "score": c.score} for c in result.candidates],
     }
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large for a JSON number")
+    return value
 
 
 def _read_lines(stream: BinaryIO) -> Any:
@@ -104,16 +128,12 @@ def _read_lines(stream: BinaryIO) -> Any:
 
 def stream_matches(matcher: ClaimMatcher, stdin: BinaryIO, stdout: TextIO, top: int) -> int:
     """Match JSON lines from stdin to stdout, one answer per line, in order."""
-    number = 0
-    for raw in _read_lines(stdin):
-        number += 1
+    for number, raw in enumerate(_read_lines(stdin), start=1):
         if raw is None:
             answer: dict[str, Any] = {"id": None, "error": f"line {number}: longer than {MAX_LINE_BYTES:,} bytes"}
-        elif not raw.strip():
-            continue
         else:
             answer = match_line(matcher, raw, number, top)
-        stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(answer, ensure_ascii=False, allow_nan=False) + "\n")
         stdout.flush()
     return 0
 

@@ -57,6 +57,14 @@ class DatabaseSettings(Section):
     url: str = ""
     echo: bool = False
 
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0].strip().lower()
+        if value and (scheme not in {"sqlite", "postgres", "postgresql"} or ":" not in value):
+            raise ValueError(f"unsupported database {scheme[:20]!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+        return value
+
     def resolved_url(self) -> str:
         """The configured URL, or the default SQLite file."""
         return self.url or f"sqlite:///{default_data_dir() / 'factbot.sqlite3'}"
@@ -316,7 +324,9 @@ def load_settings(config_file: Path | None = None) -> Settings:
             prefix = cls.model_config.get("env_prefix", "")
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{name}.{field} (env {prefix}{field.upper()}): {err['msg']}")
+                problems.append(
+                    f"{name}.{field} (env {prefix}{field.upper()}): {str(err['msg']).removeprefix('Value error, ')}"
+                )
     if problems:
         raise SettingsError("\n".join(problems))
     return Settings(config_file=path, **sections)

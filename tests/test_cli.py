@@ -242,3 +242,44 @@ def test_stats_prints_figures_and_writes_a_chart(tmp_path):
     assert chart.read_bytes().startswith(b"\x89PNG")
     bad = factbot("stats", "--period", "fortnight", tmp=tmp_path)
     assert bad.returncode == 2 and "is not a period" in bad.stderr
+
+
+def test_match_answers_every_line_with_strict_json_whatever_it_holds(tmp_path):
+    lines = [
+        '{"id": "\\ud800", "text": "NATO promised"}',
+        "",
+        '{"id": NaN, "text": "x"}',
+        '{"id": 1e400, "text": "x"}',
+        '{"id": "\\udfff\\ud800", "text": "\\ud800 NATO never promised \\udc00"}',
+        "   ",
+        '{"id": "last", "text": "The 1969 Moon landing was staged in a film studio"}',
+    ]
+    result = factbot("match", "--catalogue", str(FIXTURE_CLAIMS), stdin="\n".join(lines) + "\n", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    def strict(name):
+        raise AssertionError(f"{name} is not strict JSON")
+
+    answers = [json.loads(line, parse_constant=strict) for line in result.stdout.splitlines()]
+    assert len(answers) == len(lines)
+    assert answers[0]["id"] == "\ufffd" and "decision" in answers[0]
+    assert [a.get("error", "")[:25] for a in answers[1:4]] == [
+        "line 2: empty line",
+        "line 3: not valid JSON (N",
+        "line 4: not valid JSON (1",
+    ]
+    assert answers[4]["id"] == "\ufffd\ufffd" and answers[5]["error"] == "line 6: empty line"
+    assert answers[6]["claim_id"] == "moon-landing-staged"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (("stats", "--period", "999999w"), {}, "factbot stats: A period is at most ten years; use `all`"),
+        (("db", "upgrade"), {"DATABASE_URL": "mysql://x"}, "database.url (env DATABASE_URL): unsupported database"),
+        (("db", "upgrade"), {"DATABASE_URL": "::::"}, "database.url (env DATABASE_URL): unsupported database"),
+    ],
+)
+def test_impossible_periods_and_databases_are_one_line_usage_errors(tmp_path, args, env, expected):
+    result = factbot(*args, env=env, tmp=tmp_path if not env else None)
+    assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -26,6 +26,7 @@ _UNITS = {
     "weeks": 604800,
 }
 MAX_MUTE = dt.timedelta(days=30)
+MAX_PERIOD = dt.timedelta(days=3653)
 
 
 class CommandError(Exception):
@@ -71,7 +72,10 @@ def parse_period(text: str) -> dt.timedelta | None:
     match = _DURATION.fullmatch(text)
     if not match:
         raise CommandError(f"`{text[:40]}` is not a period; use e.g. 24h, 7d, 30d or all.")
-    return dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
+    period = dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
+    if period > MAX_PERIOD:
+        raise CommandError("A period is at most ten years; use `all` for everything.")
+    return period
 
 
 def parse_number(text: str, what: str) -> int:

@@ -159,6 +159,10 @@ BAD_INPUTS = [
     ("mute 90d", "between one second and 30 days"),
     ("watch sideways", "Usage: `watch on`"),
     ("stats fortnight", "is not a period"),
+    ("stats 999999w", "A period is at most ten years"),
+    ("reply details", "Usage: `reply details REF`"),
+    ("evidence note moon-landing-real | 1 | " + "n" * 201, "the limit is 200"),
+    ("evidence pin moon-landing-real | 0", "give a number from 1 to 1"),
     ("claim history no-such-claim", "No claim has the id `no-such-claim`"),
 ]
 
