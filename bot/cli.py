@@ -19,7 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.adapters.console import ConsoleAdapter, use_colour
 from bot.app import open_database, open_services, semantic_from, sync_catalogue, thresholds_from
 from bot.catalogue.dossier import load_dossier, source_problems
-from bot.catalogue.export import catalogue_yaml, claim_review_document, write_yaml_directory
+from bot.catalogue.export import (
+    ExportRefused,
+    atomic_write,
+    catalogue_yaml,
+    check_replaceable,
+    claim_review_document,
+    write_yaml_directory,
+)
 from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory, missing_required
 from bot.catalogue.schema import FieldError
@@ -51,7 +58,7 @@ async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     if not text:
         raise UsageError('give the statement to check, e.g. factbot check "NATO promised not to expand"')
     async with open_services(settings, catalogue_dir=args.catalogue) as services:
-        replies = await services.dispatcher.fact_check(Origin(platform="cli", channel_id="cli"), text)
+        replies = await services.dispatcher.fact_check(Origin(platform="cli", channel_id="cli"), text, record=False)
     style = Style(colour=use_colour(sys.stdout))
     print("\n\n".join(render_reply(r, style) for r in replies))
     return 0
@@ -217,7 +224,10 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     claims = await _claims_for(settings, args.catalogue)
     if args.format == "yaml":
         if args.out:
-            written = write_yaml_directory(claims, args.out)
+            try:
+                written = write_yaml_directory(claims, args.out, force=args.force)
+            except ExportRefused as exc:
+                raise UsageError(f"export {exc}") from None
             print(f"wrote {len(written)} changed files to {args.out}; {len(claims) - len(written)} unchanged")
         else:
             sys.stdout.write(catalogue_yaml(claims))
@@ -230,7 +240,11 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"--base-url {exc}") from None
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        try:
+            check_replaceable([args.out], force=args.force)
+        except ExportRefused as exc:
+            raise UsageError(f"export {exc}") from None
+        atomic_write(args.out, text)
         print(f"wrote {len(document['@graph'])} ClaimReviews to {args.out}")
     else:
         sys.stdout.write(text)
@@ -277,6 +291,12 @@ async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     from bot.adapters.discord.runner import sync_commands
 
     return await sync_commands(settings, guild_id=args.guild)
+
+
+def _named_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file or directory, not be empty")
+    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -332,9 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
         imp.set_defaults(handler=cmd_import, is_async=True)
     export = catalogue_sub.add_parser("export", help="write the catalogue as YAML or ClaimReview JSON-LD")
     export.add_argument("--format", choices=("yaml", "claimreview"), default="yaml")
-    export.add_argument("--out", type=Path, help="a directory for yaml, a file for claimreview (default: stdout)")
+    export.add_argument(
+        "--out", type=_named_path, help="a directory for yaml, a file for claimreview (default: stdout)"
+    )
     export.add_argument("--base-url", help="public address under which each claim's review lives (claimreview)")
     export.add_argument("--publisher", default="factbot", help="organisation named as author (claimreview)")
+    export.add_argument("--force", action="store_true", help="replace existing files that hold something else")
     catalogue_option(export)
     export.set_defaults(handler=cmd_export, is_async=True)
 

@@ -176,7 +176,9 @@ def test_exporting_an_unchanged_catalogue_changes_no_file_and_an_edit_rewrites_o
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in catalogue.glob("*.yaml")} == before
     edit = "/claim edit nato-never-promised brief A new brief for the round trip.\n"
     assert factbot("console", "--moderator", stdin=edit, tmp=tmp_path).returncode == 0
-    edited = factbot("catalogue", "export", "--format", "yaml", "--out", str(catalogue), tmp=tmp_path)
+    refused = factbot("catalogue", "export", "--format", "yaml", "--out", str(catalogue), tmp=tmp_path)
+    assert refused.returncode == 2 and "nato-never-promised.yaml; pass --force" in refused.stderr, refused.stderr
+    edited = factbot("catalogue", "export", "--format", "yaml", "--out", str(catalogue), "--force", tmp=tmp_path)
     assert "wrote 1 changed files" in edited.stdout, edited.stdout
     after = {p.name: p.read_bytes() for p in catalogue.glob("*.yaml")}
     assert [name for name in after if after[name] != before[name][0]] == ["nato-never-promised.yaml"]
@@ -283,3 +285,27 @@ def test_match_answers_every_line_with_strict_json_whatever_it_holds(tmp_path):
 def test_impossible_periods_and_databases_are_one_line_usage_errors(tmp_path, args, env, expected):
     result = factbot(*args, env=env, tmp=tmp_path if not env else None)
     assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_command_line_checks_are_not_counted_as_chat_replies(tmp_path):
+    for _ in range(3):
+        assert factbot("check", "NATO never promised not to expand", tmp=tmp_path).returncode == 0
+    stats = factbot("stats", "--period", "all", tmp=tmp_path)
+    assert stats.returncode == 0 and "fact-check replies: 0" in stats.stdout, stats.stdout
+
+
+def test_export_never_writes_through_a_symlink_nor_overwrites_without_force(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "reviews.json"
+    link.symlink_to(secret)
+    args = ("catalogue", "export", "--format", "claimreview", "--base-url", "https://example.org/fc")
+    refused = factbot(*args, "--out", str(link), tmp=tmp_path)
+    assert refused.returncode == 2 and "pass --force" in refused.stderr
+    forced = factbot(*args, "--out", str(link), "--force", tmp=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert secret.read_text(encoding="utf-8") == "keep me", "the link's target is untouched"
+    assert not link.is_symlink() and json.loads(link.read_text(encoding="utf-8"))["@graph"]
+    empty = factbot("catalogue", "export", "--format", "yaml", "--out", "", tmp=tmp_path)
+    assert empty.returncode == 2 and "--out: must name a file or directory" in empty.stderr
+    assert not list(PROJECT_ROOT.glob("*.yaml")), "nothing written into the working directory"

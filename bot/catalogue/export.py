@@ -41,32 +41,52 @@ def catalogue_yaml(claims: Sequence[Claim]) -> str:
 
 def _unchanged(target: Path, claim: Claim) -> bool:
     """Whether the file already holds exactly this claim (its comments and layout are then kept as they are)."""
+    if target.is_symlink() or not target.is_file():
+        return False
     claims, problems = load_file(target)
     return not problems and len(claims) == 1 and claims[0].claim == claim
 
 
-def write_yaml_directory(claims: Sequence[Claim], directory: Path) -> list[Path]:
+class ExportRefused(Exception):
+    """An export would replace files that hold something else; `--force` says that is intended."""
+
+
+def atomic_write(target: Path, text: str) -> None:
+    """Write a file through a temporary file and a rename: never half written, and a symlink at `target` is
+    replaced by the file rather than followed to whatever it points at."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def check_replaceable(targets: Sequence[Path], *, force: bool) -> None:
+    """Refuse to replace existing files (or links) unless forced, naming the first few."""
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
+    if existing and not force:
+        names = ", ".join(str(t) for t in existing[:3]) + (
+            f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        )
+        raise ExportRefused(f"would replace {names}; pass --force to replace them")
+
+
+def write_yaml_directory(claims: Sequence[Claim], directory: Path, *, force: bool = True) -> list[Path]:
     """Write one file per changed claim, each atomically; a file that already holds its claim is left untouched.
 
     So exporting an unchanged catalogue changes no file: reviewers' comments and the file layout survive, and the
-    diff of an export shows only the claims that were edited in chat.
+    diff of an export shows only the claims that were edited in chat. Without `force`, replacing a file that holds
+    something else is refused before anything is written.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for claim in claims:
-        target = directory / f"{claim.id}.yaml"
-        if target.is_file() and _unchanged(target, claim):
-            continue
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{claim.id}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(claim_yaml(claim))
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        written.append(target)
-    return written
+    changed = [(c, directory / f"{c.id}.yaml") for c in claims if not _unchanged(directory / f"{c.id}.yaml", c)]
+    check_replaceable([target for _, target in changed], force=force)
+    for claim, target in changed:
+        atomic_write(target, claim_yaml(claim))
+    return [target for _, target in changed]
 
 
 def claim_review(claim: Claim, *, base_url: str, publisher: str, published: dt.date) -> dict[str, Any]:

@@ -104,16 +104,21 @@ class Dispatcher:
                 ]
             return [error("Sorry, something went wrong while answering. It has been logged for the maintainers.")]
 
-    async def fact_check(self, origin: Origin, text: str) -> list[Reply]:
-        """An explicit fact-check request: the lower (suggest) tier is enough to answer. Never raises."""
-        return await self._guard(self._fact_check(origin, text), origin)
+    async def fact_check(self, origin: Origin, text: str, *, record: bool = True) -> list[Reply]:
+        """An explicit fact-check request: the lower (suggest) tier is enough to answer. Never raises.
 
-    async def _fact_check(self, origin: Origin, text: str) -> list[Reply]:
+        `record=False` is for trial runs outside chat (`factbot check`): nothing is stored, so they never count
+        in `stats` as replies people saw.
+        """
+        return await self._guard(self._fact_check(origin, text, record=record), origin)
+
+    async def _fact_check(self, origin: Origin, text: str, *, record: bool = True) -> list[Reply]:
         text = text.strip()[:MAX_TEXT_CHARS]
         if not text:
             return [error("There is no text to check in that message.")]
         snapshot = await self.catalogue.current()
-        return [await answer(snapshot, text, origin=origin, log=self.stores.replies, metrics=self.metrics)]
+        log = self.stores.replies if record else None
+        return [await answer(snapshot, text, origin=origin, log=log, metrics=self.metrics)]
 
     async def _unprompted(self, event: MessageEvent) -> list[Reply]:
         if not await self.policy.may_consider(event.actor, event.origin, event.text):
