@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -183,6 +184,32 @@ async def test_history_is_append_only_in_the_database(services):
         await connection.rollback()
         with pytest.raises(Exception, match="append-only"):
             await connection.execute(audit_log.delete())
+
+
+async def test_history_cannot_be_replaced_or_truncated(services, db_fake):
+    await db_fake.command("claim edit moon-landing-real summary A real edit.", actor=MOD)
+    async with services.database.engine.connect() as connection:
+        real = (await connection.execute(select(claim_revisions).order_by(claim_revisions.c.id.desc()))).first()
+        forged = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in real._mapping.items()}
+        forged |= {"note": "forged", "actor_name": "mallory"}
+        columns = ", ".join(forged)
+        values = ", ".join(f":{name}" for name in forged)
+        if services.database.is_sqlite:
+            attempts = [
+                (f"REPLACE INTO claim_revisions ({columns}) VALUES ({values})", forged),
+                (f"INSERT OR REPLACE INTO claim_revisions ({columns}) VALUES ({values})", forged),
+                (f"INSERT OR REPLACE INTO claim_revisions ({columns}) VALUES ({values})", forged | {"id": 10**6}),
+                ("REPLACE INTO audit_log SELECT * FROM audit_log", {}),
+            ]
+        else:
+            attempts = [("TRUNCATE claim_revisions", {}), ("TRUNCATE audit_log", {})]
+        for statement, parameters in attempts:
+            with pytest.raises(Exception, match="append-only"):
+                await connection.execute(text(statement), parameters)
+            await connection.rollback()
+        after = (await connection.execute(select(claim_revisions).where(claim_revisions.c.id == real.id))).first()
+        assert after == real
+        assert (await connection.execute(select(func.count()).select_from(audit_log))).scalar() > 0
 
 
 async def test_a_failure_inside_the_transaction_leaves_nothing_half_done(services, db_fake):
