@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.catalogue.schema import claim_to_dict, parse_claim
@@ -160,8 +161,10 @@ class SqlClaimStore:
                 new_hash = content_hash(data)
                 row = rows.get(claim.id)
                 if row is None:
-                    await connection.execute(
-                        insert(claims).values(
+                    dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
+                    inserted = await connection.execute(
+                        dialect_insert(claims)
+                        .values(
                             id=claim.id,
                             data=data,
                             status=claim.status.value,
@@ -171,7 +174,11 @@ class SqlClaimStore:
                             updated_at=now,
                             updated_by=label,
                         )
+                        .on_conflict_do_nothing(index_elements=[claims.c.id])
                     )
+                    if inserted.rowcount == 0:  # a moderator added this id in chat meanwhile
+                        report.conflicts.append(await self._stored_now(connection, claim.id))
+                        continue
                     await self._write_revision(
                         connection,
                         claim_id=claim.id,
@@ -190,9 +197,9 @@ class SqlClaimStore:
                         )
                     report.unchanged.append(claim.id)
                 elif row.file_hash is not None and row.content_hash == row.file_hash:
-                    await connection.execute(
+                    changed = await connection.execute(
                         update(claims)
-                        .where(claims.c.id == claim.id)
+                        .where(claims.c.id == claim.id, claims.c.version == row.version)
                         .values(
                             data=data,
                             status=claim.status.value,
@@ -203,6 +210,9 @@ class SqlClaimStore:
                             updated_by=label,
                         )
                     )
+                    if changed.rowcount == 0:  # edited in chat since this import read it: keep that edit
+                        report.conflicts.append(await self._stored_now(connection, claim.id))
+                        continue
                     await self._write_revision(
                         connection,
                         claim_id=claim.id,
@@ -231,6 +241,10 @@ class SqlClaimStore:
             if report.changed:
                 await self._bump_catalogue(connection)
         return report
+
+    async def _stored_now(self, connection: AsyncConnection, claim_id: str) -> StoredClaim:
+        row = (await connection.execute(select(claims).where(claims.c.id == claim_id))).first()
+        return self._stored(row)
 
     async def _locked_row(self, connection: AsyncConnection, claim_id: str) -> Any:
         query = select(claims).where(claims.c.id == claim_id)

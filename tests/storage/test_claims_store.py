@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from bot.catalogue.schema import claim_to_dict
 from bot.core.models import Verdict
@@ -84,3 +87,65 @@ async def test_claims_only_in_the_database_are_listed_not_deleted(database, fixt
 async def test_upgrade_is_idempotent(database):
     await database.upgrade()
     await database.upgrade()
+
+
+async def _until_waiting(database, timeout: float = 10.0) -> None:
+    """Wait until some other backend is blocked on a lock (the sync, behind the chat edit's row lock)."""
+    async with database.engine.connect() as probe:
+        for _ in range(int(timeout / 0.02)):
+            waiting = await probe.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            )
+            if waiting:
+                return
+            await probe.rollback()
+            await asyncio.sleep(0.02)
+    raise AssertionError("the sync never waited for the chat edit")
+
+
+@pytest.mark.postgres
+async def test_a_chat_edit_committed_during_a_sync_is_a_conflict_and_the_rest_of_the_sync_lands(
+    database, fixture_claims
+):
+    if database.is_sqlite:
+        pytest.skip("SQLite serialises writers: a sync holds the write lock from its first read")
+    store = SqlClaimStore(database)
+    await store.sync_from_files(fixture_claims)
+    real = next(c for c in fixture_claims if c.id == "moon-landing-real")
+    chat = claim_to_dict(dataclasses.replace(real, verdict=Verdict.MOSTLY_ACCURATE))
+    new_in_chat = claim_to_dict(dataclasses.replace(real, id="added-in-chat"))
+    files = [
+        dataclasses.replace(c, summary="File change.") if c.id in {"moon-landing-real", "moon-landing-staged"} else c
+        for c in fixture_claims
+    ] + [dataclasses.replace(real, id="added-in-chat", summary="From the files.")]
+    async with database.engine.connect() as edit:
+        # A moderator's edit and a moderator's new claim, mid-transaction: they hold their rows' locks.
+        await edit.execute(
+            update(claims)
+            .where(claims.c.id == "moon-landing-real")
+            .values(data=chat, content_hash=content_hash(chat), version=2, updated_by="mod (fake:w1:mod)")
+        )
+        await edit.execute(
+            text(
+                "INSERT INTO claims (id, data, status, version, content_hash, file_hash, updated_at, updated_by) "
+                "VALUES ('added-in-chat', CAST(:data AS JSON), 'active', 1, :hash, NULL, now(), 'mod')"
+            ),
+            {"data": json.dumps(new_in_chat), "hash": content_hash(new_in_chat)},
+        )
+        await edit.execute(
+            text(
+                "INSERT INTO claim_revisions (claim_id, version, action, before, after, actor_platform, "
+                "actor_workspace, actor_id, actor_name, created_at) VALUES ('moon-landing-real', 2, 'edit', NULL, "
+                "CAST(:after AS JSON), 'fake', 'w1', 'mod', 'mod', now())"
+            ),
+            {"after": json.dumps(chat)},
+        )
+        sync = asyncio.create_task(store.sync_from_files(files))
+        await _until_waiting(database)
+        await edit.commit()
+    report = await asyncio.wait_for(sync, 20)
+    assert sorted(s.claim.id for s in report.conflicts) == ["added-in-chat", "moon-landing-real"]
+    assert report.updated == ["moon-landing-staged"], "the rest of the sync completes"
+    assert (await store.get("moon-landing-real")).claim.verdict is Verdict.MOSTLY_ACCURATE
+    assert (await store.get("added-in-chat")).claim.summary == real.summary
+    assert (await store.get("moon-landing-staged")).claim.summary == "File change."
