@@ -441,6 +441,14 @@ def channel_message(text: str, *, ts: str = "1700000000.000100", channel: str = 
     }
 
 
+_TRIGGERS = itertools.count(42)
+
+
+def trigger_id() -> str:
+    """A fresh trigger id: Slack gives every user action its own (a repeated one is a replay)."""
+    return f"1337.{next(_TRIGGERS)}.abcd"
+
+
 def slash_command(command: str, text: str, response_url: str, *, team: str = "T111", user: str = "U1") -> dict:
     """The form fields of a slash command request."""
     return {
@@ -455,5 +463,5 @@ def slash_command(command: str, text: str, response_url: str, *, team: str = "T1
         "text": text,
         "api_app_id": APP_ID,
         "response_url": response_url,
-        "trigger_id": "1337.42.abcd",
+        "trigger_id": trigger_id(),
     }

@@ -73,6 +73,8 @@ class SlackBot:
     oauth: bool = field(default=False)
     dispatcher: Dispatcher | None = None
     database: Database | None = None
+    # HTTP mode checks every request's signature itself, before anything parses the body.
+    signing_secret: str = ""
 
     def metrics(self) -> dict[str, float]:
         """The core's counters and match latencies plus this adapter's work figures, for /metrics and logs."""
@@ -107,7 +109,7 @@ async def build_bot(settings: SlackSettings, dispatcher: Dispatcher, database: D
     register(app, Deps(dispatcher, work, session, settings.watch_channels))
     if oauth:
         register_installation_events(app, work)
-    return SlackBot(app, work, session, oauth, dispatcher, database)
+    return SlackBot(app, work, session, oauth, dispatcher, database, _secret(settings.signing_secret) or "")
 
 
 async def _app(

@@ -47,6 +47,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     """Attach factbot's listeners to a Bolt app; there is no module-level app, so tests can build many."""
     app.use(alert_rate_limited)
     listeners = Listeners(deps)
+    app.use(listeners.once_per_trigger)
     app.event("app_mention")(listeners.on_mention)
     # Registered even when not watching, so a stray subscription is acknowledged instead of answered 404
     # (Slack retries failures and disables subscriptions that fail too often, app_mention included).
@@ -204,6 +205,35 @@ class Listeners:
             self.recent.forget(keys)  # the database could not say; a redelivery should ask it again
             raise
         return True
+
+    async def once_per_trigger(self, body: Body, next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """A command, shortcut, button press or form submission is handled once per trigger id.
+
+        Slack gives each user action its own trigger id, so a captured signed request replayed within the
+        signature's five minutes carries one already seen: it is acknowledged and has no second effect (no
+        second report, vote or public share). Requests without one (events, deduplicated by event id) pass.
+        """
+        trigger = body.get("trigger_id")
+        if not isinstance(trigger, str) or not trigger:
+            await next_()
+            return None
+        team = translate.request_team(body)
+        key = f"slack:trigger:{team}:{trigger[:100]}"
+        if not self.recent.claim([key]):
+            first = False
+        else:
+            try:
+                with database_call():
+                    first = await self.dispatcher.first_time(key)
+            except Exception:
+                self.recent.forget([key])  # the database could not say; Slack's retry should ask it again
+                raise
+        if not first:
+            self.dispatcher.metrics.incr("duplicates_dropped")
+            log.warning("a Slack request was delivered again (a replay?); ignored", extra={"team": team})
+            return BoltResponse(status=200, body="")
+        await next_()
+        return None
 
     async def _answer_in_thread(self, client: AsyncWebClient, event: Event, raw: Body) -> None:
         replies = await self.dispatcher.handle(event)

@@ -70,6 +70,18 @@ def event_team(body: Payload, event: Payload) -> str:
     return str(body.get("team_id") or event.get("team") or "")
 
 
+def request_team(body: Payload) -> str:
+    """The workspace of a command (`team_id`) or an interaction (`team.id`, else the user's team)."""
+    team = body.get("team")
+    user = body.get("user")
+    return str(
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else "")
+        or (user.get("team_id") if isinstance(user, dict) else "")
+        or ""
+    )
+
+
 def origin_of_event(event: Payload, team_id: str) -> Origin:
     """Where a message event happened; the message ts is its id, thread_ts its thread."""
     channel = str(event.get("channel", ""))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.health import DatabaseProbe
@@ -24,6 +28,7 @@ PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _GAUGES = frozenset({"matches", "slack_in_flight", "slack_work_db_share"})
 _QUANTILE = re.compile(r"^(?P<name>.+)_p(?P<q>50|99)$")
 _QUANTILES = {"50": "0.5", "99": "0.99"}
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class HttpServer:
@@ -47,15 +52,43 @@ class HttpServer:
         self.metrics = metrics
         self.stopping = False
         self.probe = DatabaseProbe(bot.database, health_timeout) if bot.database is not None else None
+        self.verifier = SignatureVerifier(bot.signing_secret)
         self._runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
         """Bolt's routes plus the health check and, if enabled, the metrics."""
         application = self.bot.app.web_app(path=EVENTS_PATH, port=self.port)
+        application.middlewares.insert(0, self._signed_first)
         application.router.add_get(HEALTH_PATH, self._health)
         if self.metrics:
             application.router.add_get(METRICS_PATH, self._metrics)
         return application
+
+    @web.middleware
+    async def _signed_first(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Slack's requests are checked before anything parses them: unsigned or malformed bodies get 400 or 401
+        (never 500), and nothing of them reaches the log. (Replays of signed requests are dropped by trigger id.)"""
+        if request.method != "POST" or request.path != EVENTS_PATH:
+            return await handler(request)
+        body = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not _DIGITS.fullmatch(timestamp):
+            return web.Response(status=400, text="missing or malformed X-Slack-Request-Timestamp")
+        if not self._signed(body, timestamp, signature):
+            log.warning("refused a request with a bad or stale signature", extra={"bytes": len(body)})
+            return web.Response(status=401, text="invalid signature")
+        if not _slack_shaped(body, request.content_type):
+            return web.Response(status=400, text="not a Slack request body")
+        return await handler(request)
+
+    def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        try:
+            return self.verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:  # the SDK decodes the body as UTF-8 to sign it; Slack only sends UTF-8
+            return False
 
     async def _health(self, request: web.Request) -> web.Response:
         if self.stopping:
@@ -102,6 +135,19 @@ class HttpServer:
         finally:
             if self.probe is not None:
                 await self.probe.close()
+
+
+def _slack_shaped(body: bytes, content_type: str) -> bool:
+    """Whether a signed body is what Slack sends: a JSON object, or a form (with a JSON object as `payload`)."""
+    try:
+        text = body.decode("utf-8")
+        if content_type == "application/json":
+            return isinstance(json.loads(text), dict)
+        form = parse_qs(text, max_num_fields=200)
+        payload = form.get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
 
 
 def prometheus_text(figures: dict[str, float], pid: int) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.adapters.slack.conftest import STAGED
-from tests.fakes.fake_slack import slash_command
+from tests.fakes.fake_slack import slash_command, trigger_id
 
 
 def block_text(call) -> str:
@@ -42,7 +42,7 @@ async def test_share_in_channel_posts_the_claim_publicly_and_removes_the_private
         "channel": {"id": "C1", "name": "general"},
         "container": {"type": "message", "message_ts": "10.1", "channel_id": "C1", "is_ephemeral": True},
         "response_url": fake_slack.hook_url("share1"),
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
         "actions": [{"action_id": "factbot:share", "block_id": "b", "value": "moon-landing-staged", "type": "button"}],
     }
     sent = await slack.send.interaction(payload)
@@ -78,7 +78,7 @@ async def test_message_shortcut_checks_the_message_privately(slack, fake_slack):
         "channel": {"id": "C1", "name": "general"},
         "message": {"type": "message", "user": "U3", "ts": "11.000100", "text": STAGED},
         "response_url": fake_slack.hook_url("shortcut1"),
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
         "message_ts": "11.000100",
     }
     sent = await slack.send.interaction(payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -172,3 +173,69 @@ def test_cuts_never_split_a_grapheme(sample):
         cut = grapheme_cut(text, limit)
         assert text[:cut] == "x" * 10 + sample * ((cut - 10) // len(sample)) or cut <= 10
         assert len(truncate(text, limit)) <= limit
+
+
+async def test_a_captured_signed_command_replayed_within_the_window_files_one_report(slack, fake_slack):
+    form = slash_command("/factcheck", "report they faked it all | suspicious", fake_slack.hook_url("report"))
+    body = urllib.parse.urlencode(form).encode()
+    headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    for _ in range(5):  # the same bytes and the same signature, as an eavesdropper would resend them
+        async with slack.send.session.post(slack.send.url, data=body, headers=headers) as response:
+            assert response.status == 200
+    await slack.settle()
+    assert len(await slack.services.stores.reports.list()) == 1
+    assert len(fake_slack.hooks("report")) == 1
+
+
+UNSIGNED = [
+    ("not json", b"this is { not json", "application/json"),
+    ("empty list", b"[]", "application/json"),
+    ("null", b"null", "application/json"),
+    ("deep", b"[" * 100_000 + b"]" * 100_000, "application/json"),
+    ("invalid utf-8", b'{"type": "\xff\xfe"}', "application/json"),
+    ("form", b"payload=%5B%5D", "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "content_type"), UNSIGNED, ids=[u[0] for u in UNSIGNED])
+async def test_unsigned_hostile_bodies_get_401_without_a_traceback_or_the_body_in_the_log(
+    slack, fake_slack, caplog, name, body, content_type
+):
+    caplog.set_level("DEBUG")
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(int(time.time())),
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
+    async with slack.send.session.post(slack.send.url, data=body, headers=headers) as response:
+        assert response.status == 401
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+    assert body[:10].decode("latin-1") not in caplog.text or body[:10] == b"[" * 10
+
+
+@pytest.mark.parametrize("timestamp", ["", "soon", "1e9", "-5", "١٢٣"])
+async def test_a_malformed_timestamp_is_a_400(slack, timestamp):
+    body = b'{"type": "event_callback"}'
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": sign(body)["X-Slack-Signature"],
+    }
+    async with slack.send.session.post(slack.send.url, data=body, headers=headers) as response:
+        assert response.status == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"null", "application/json"),
+        (b"[]", "application/json"),
+        (b"payload=null", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_even_a_signed_body_that_is_not_slacks_shape_is_a_400(slack, caplog, body, content_type):
+    async with slack.send.session.post(
+        slack.send.url, data=body, headers={**sign(body), "Content-Type": content_type}
+    ) as response:
+        assert response.status == 400
+    assert not any(r.exc_info for r in caplog.records)
