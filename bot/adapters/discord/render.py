@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.adapters.discord.text import clip, defuse_mentions, no_previews, quote, untrusted
+from bot.adapters.discord.text import clip, defuse_mentions, inert_links, no_previews, quote, untrusted
 from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
 from bot.core.models import Attachment, Claim, Reply, ReplyKind, Verdict
 
@@ -217,7 +217,7 @@ def claim_pages(reply: Reply, claim: Claim) -> list[Outgoing]:
             page.append(discord.Embed(colour=VERDICT_COLOURS[claim.verdict]))
         for name, value in fields:
             pages[-1][-1].add_field(name=name, value=value, inline=False)
-    heading = clip(no_previews(defuse_mentions(reply.text)), CONTENT_BUDGET)
+    heading = clip(no_previews(defuse_mentions(inert_links(reply.text))), CONTENT_BUDGET)
     return [
         Outgoing(content=heading if i == 0 else None, embeds=tuple(page), ephemeral=reply.ephemeral)
         for i, page in enumerate(pages)
@@ -233,8 +233,8 @@ def search_results(reply: Reply) -> Outgoing:
 
 
 def plain(reply: Reply) -> Outgoing:
-    """Informational and error text from the core; its Markdown (`code`) is kept, its mentions defused."""
-    text = no_previews(defuse_mentions(reply.text))
+    """Informational and error text from the core: its `code` is kept; mentions, masked links and previews are not."""
+    text = no_previews(defuse_mentions(inert_links(reply.text)))
     if len(text) <= CONTENT_BUDGET:
         return Outgoing(content=text, ephemeral=reply.ephemeral, attachment=reply.attachment)
     embed = discord.Embed(description=clip(text, DESCRIPTION_MAX - 96), colour=NEUTRAL_COLOUR)

@@ -27,6 +27,45 @@ def no_previews(text: str) -> str:
     return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
+def inert_links(markdown: str) -> str:
+    """The core's text with its code spans kept but no masked link: `[`, `]` and `\\` escaped outside code spans.
+
+    Core messages quote users (report text, a bad argument) beside their own `code` Markdown, so escaping it all
+    would break the code spans, and leaving it would let "[Verify your account](https://evil.example)" render
+    as a link under factbot's name. Code spans render literally, so only the text outside them is touched,
+    found the way Discord does: a run of backticks closes at the next run of the same length.
+    """
+    out: list[str] = []
+    position = 0
+    while position < len(markdown):
+        opening = _BACKTICKS.search(markdown, position)
+        if opening is None:
+            out.append(_escape_brackets(markdown[position:]))
+            break
+        out.append(_escape_brackets(markdown[position : opening.start()]))
+        closing = next(
+            (m for m in _BACKTICKS.finditer(markdown, opening.end()) if len(m.group()) == len(opening.group())), None
+        )
+        if closing is None:
+            out.append(opening.group())
+            position = opening.end()
+            continue
+        out.append(markdown[opening.start() : closing.end()])
+        position = closing.end()
+    return "".join(out)
+
+
+_BRACKET = re.compile(r"([\\\[\]])")
+
+
+def _escape_brackets(text: str) -> str:
+    """Escape backslashes too, so a user's own backslash cannot undo the escape of the bracket after it."""
+    return _BRACKET.sub(r"\\\1", text)
+
+
 def untrusted(text: str) -> str:
     """User or catalogue text made inert: no pings, no Markdown, no masked links (bare URLs stay readable)."""
     return escape_markdown(defuse_mentions(text))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from discord import app_commands
 from sqlalchemy import select
 
@@ -9,7 +12,7 @@ from bot.adapters.discord.moderation import moderator_group
 from bot.adapters.discord.runner import sync_commands
 from bot.core.registry import default_registry
 from bot.storage.tables import audit_log
-from tests.adapters.discord.conftest import interact
+from tests.adapters.discord.conftest import interact, wait_reply
 from tests.fakes import fake_discord as fd
 
 EVIDENCE = (
@@ -149,3 +152,19 @@ async def test_stats_come_with_the_chart_as_an_attachment(bot, fake):
     assert [name.endswith(".png") for name in answer.files] == [True]
     body = answer.body.get("data", answer.body)
     assert body["flags"] & fd.EPHEMERAL and body["allowed_mentions"] == {"parse": []}
+
+
+PHISHING = "[Discord Trust & Safety: verify your account](https://evil.example/login)"
+MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*\]\(\s*<?https?://")
+
+
+async def test_a_report_that_looks_like_a_link_is_shown_to_moderators_as_text(bot, fake, services):
+    sent = await fake.send_message(f"<@{fd.BOT_ID}> report {PHISHING} | see {PHISHING}")
+    filed = (await wait_reply(fake, sent)).response
+    assert "moderators" in json.dumps(filed)
+    [listed] = await interact(fake, fd.interaction(fd.command("mod", "queue", "list"), by=fd.MODERATOR))
+    data = listed.body["data"]
+    shown = json.dumps(data, ensure_ascii=False)
+    assert "Discord Trust & Safety" in shown
+    texts = [data.get("content") or ""] + [e.get("description") or "" for e in data.get("embeds", [])]
+    assert not any(MASKED_LINK.search(t) for t in texts), texts

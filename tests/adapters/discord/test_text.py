@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.adapters.discord.text import ELLIPSIS, clip, defuse_mentions, no_previews, quote, unquote, untrusted
+from bot.adapters.discord.text import (
+    ELLIPSIS,
+    clip,
+    defuse_mentions,
+    inert_links,
+    no_previews,
+    quote,
+    unquote,
+    untrusted,
+)
 
 PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>", re.IGNORECASE)
 nasty = st.lists(
@@ -78,3 +88,26 @@ def test_quote_round_trips_for_prefilling_forms():
     text = "the *moon* landing @everyone"
     assert unquote(quote(text, 200)) == text
     assert len(quote("x" * 500, 100)) == 100
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[Verify](https://evil.example)", "\\[Verify\\](https://evil.example)"),
+        ("`claim show x` keeps its code", "`claim show x` keeps its code"),
+        ("`[in code](https://x)` stays literal", "`[in code](https://x)` stays literal"),
+        ("\\[undo the escape](https://x)", "\\\\\\[undo the escape\\](https://x)"),
+        ("`a`[b](https://x)`c`", "`a`\\[b\\](https://x)`c`"),
+        ("``` unclosed [c](https://x)", "``` unclosed \\[c\\](https://x)"),
+    ],
+)
+def test_core_text_keeps_its_code_but_no_masked_link(text, expected):
+    assert inert_links(text) == expected
+
+
+@given(st.text(alphabet="[]()`\\ab:/hts.", max_size=60))
+def test_no_masked_link_survives_outside_code(text):
+    rendered = inert_links(f"{text}[x](https://evil.example)")
+    # Outside code spans every bracket is preceded by an odd number of backslashes: escaped.
+    for match in re.finditer(r"(\\*)\[x\]\(https://evil", rendered):
+        assert len(match.group(1)) % 2 == 1 or rendered[: match.start()].count("`") % 2 == 1
