@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,6 +31,7 @@ from bot.core.parsing import CommandError
 from bot.core.permissions import ModeratorConfig, is_moderator
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
+from bot.core.textcut import scrub
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class Dispatcher:
         """Answer one event; never raises: failures are logged and answered, or silent for unprompted messages."""
         if self.policy.ignores(event.actor):
             return []
+        event = _scrubbed(event)
         match event:
             case MessageEvent():
                 work = self._unprompted(event)
@@ -113,7 +116,7 @@ class Dispatcher:
         return await self._guard(self._fact_check(origin, text, record=record), origin)
 
     async def _fact_check(self, origin: Origin, text: str, *, record: bool = True) -> list[Reply]:
-        text = text.strip()[:MAX_TEXT_CHARS]
+        text = scrub(text.strip()[:MAX_TEXT_CHARS])
         if not text:
             return [error("There is no text to check in that message.")]
         snapshot = await self.catalogue.current()
@@ -197,7 +200,7 @@ class Dispatcher:
         return await self._guard(self._command(actor, origin, line), origin)
 
     async def _command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
-        line = line.strip()[:MAX_TEXT_CHARS]
+        line = scrub(line.strip()[:MAX_TEXT_CHARS])
         resolved = self.registry.resolve(line)
         if resolved is None:
             close = self.registry.suggest(line)
@@ -218,10 +221,23 @@ class Dispatcher:
             return [error(f"Unknown form `{form[:60]}`.")]
         if not await self._permitted(spec, actor, "form"):
             return [error(f"`{spec.name}` is for moderators only.")]
-        bounded = {str(k)[:40]: str(v)[:MAX_FORM_FIELD_CHARS] for k, v in list(fields.items())[:20]}
+        bounded = {scrub(str(k)[:40]): scrub(str(v)[:MAX_FORM_FIELD_CHARS]) for k, v in list(fields.items())[:20]}
         handler = spec.form_handler
         return await self._run(actor, origin, lambda ctx: handler(ctx, bounded))
 
     async def feedback(self, actor: Actor, origin: Origin, reply_id: str, action: ReplyAction) -> list[Reply]:
         """A feedback button (helpful / not helpful / wrong claim) on one of the bot's replies."""
         return await self.run_command(actor, origin, f"feedback {reply_id} {action.value}")
+
+
+def _scrubbed(event: Event) -> Event:
+    """An event's texts with lone surrogates replaced (command lines are scrubbed where every command passes)."""
+    match event:
+        case MentionEvent():
+            referenced = scrub(event.referenced_text) if event.referenced_text is not None else None
+            return dataclasses.replace(event, text=scrub(event.text), referenced_text=referenced)
+        case MessageEvent():
+            return dataclasses.replace(event, text=scrub(event.text))
+        case MessageActionEvent():
+            return dataclasses.replace(event, target_text=scrub(event.target_text))
+    return event

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+import unicodedata
 from dataclasses import dataclass
 
 from bot.core.evidence import (
@@ -89,9 +91,25 @@ def render_claim(claim: Claim, style: Style, *, all_evidence: bool = False) -> l
     return lines
 
 
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def visible_controls(text: str) -> str:
+    """Control characters shown as escapes, so text from users cannot drive the terminal.
+
+    An ESC sequence could recolour or clear the screen, and OSC 8 hides a clickable link behind harmless words;
+    bidirectional overrides reorder what is read. Newlines and tabs stay.
+    """
+    return "".join(
+        ch if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in _BIDI) else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+
+
 def render_reply(reply: Reply, style: Style | None = None) -> str:
-    """Render any reply as readable text."""
+    """Render any reply as readable text; its own text may quote users, so its control characters are escaped."""
     style = style or Style()
+    reply = dataclasses.replace(reply, text=visible_controls(reply.text))
     lines: list[str] = []
     if reply.kind is ReplyKind.FACT_CHECK and reply.claim:
         lines.append(style.paint("This claim has been fact-checked:", "1"))

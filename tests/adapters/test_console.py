@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from bot.adapters.console import ConsoleAdapter
+from tests.conftest import PROJECT_ROOT
 from tests.test_cli import factbot
 
 
@@ -59,6 +60,8 @@ EVIDENCE = "Fixture doc | 1972-12 | Fixture archive | https://example.org/fixtur
 
 
 def test_moderator_session_in_the_console(tmp_path):
+    shipped = len(list((PROJECT_ROOT / "claims").glob("*.yaml")))  # one import revision each comes first
+    add, retire, undo = shipped + 1, shipped + 3, shipped + 4
     session = (
         "\n".join(
             [
@@ -68,7 +71,7 @@ def test_moderator_session_in_the_console(tmp_path):
                 "/claim edit tides-caused-by-wind verdict mostly-false",
                 "/claim retire tides-caused-by-wind",
                 "/factcheck ocean tides are caused by the wind",
-                "/undo 18",
+                f"/undo {retire}",
                 "/factcheck ocean tides are caused by the wind",
                 "/claim history tides-caused-by-wind",
                 ":user guest",
@@ -85,8 +88,18 @@ def test_moderator_session_in_the_console(tmp_path):
     assert "(now v2): verdict: false \u2192 mostly-false" in blocks[2]
     assert "(now v3): retired" in blocks[3]
     assert "[tides-caused-by-wind]" not in blocks[4]
-    assert "(now v4): revision #18 undone" in blocks[5]
+    assert f"(now v4): revision #{retire} undone" in blocks[5]
     assert "[tides-caused-by-wind]" in blocks[6]
     history = blocks[7]
-    assert "#19 v4 undo by moderator" in history and "#18 v3 retire" in history and "#16 v1 add" in history
+    assert f"#{undo} v4 undo by moderator" in history and f"#{retire} v3 retire" in history
+    assert f"#{add} v1 add" in history
     assert "`claim retire` is for moderators only." in blocks[8]
+
+
+def test_terminal_escapes_in_a_report_are_shown_not_obeyed(tmp_path):
+    hidden_link = "\x1b]8;;https://evil.example/login\x07click here\x1b]8;;\x07"
+    session = f"/report {hidden_link} and \x1b[2J cleared\n:user moderator\n/queue list\n"
+    result = factbot("console", "--moderator", stdin=session, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\u001b]8;;https://evil.example/login\\u0007click here" in result.stdout

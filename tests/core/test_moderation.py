@@ -451,3 +451,18 @@ async def test_moderators_see_why_a_reply_was_given_and_members_do_not(db_fake):
     assert "for moderators only" in refused.text and "score" not in refused.text
     unknown = (await db_fake.command("reply details 0123456789abcdef", actor=MOD))[0]
     assert "no longer known" in unknown.text
+
+
+async def test_lone_surrogates_are_text_like_any_other(services, db_fake):
+    filed = await db_fake.command("report \ud800 a lone surrogate | why \udfff", actor=USER)
+    assert "report #1" in filed[0].text
+    [report] = await services.stores.reports.list()
+    assert report.text == "\ufffd a lone surrogate" and report.reason == "why \ufffd"
+    alias = await db_fake.command("alias add moon-landing-real | the moon landing \ud800 was real", actor=MOD)
+    assert "alias added" in alias[0].text
+    said = await db_fake.say("the moon landing was not faked \udc00")
+    assert said and said[0].kind is not ReplyKind.ERROR
+    form = await services.dispatcher.submit_form(
+        USER, dispatcher_origin(), "report", {"text": "x \ud800", "reason": ""}
+    )
+    assert form[0].kind is not ReplyKind.ERROR, form[0].text

@@ -70,6 +70,21 @@ def truncate(text: str, limit: int) -> str:
     return text[:cut].rstrip() + ELLIPSIS
 
 
+def cut_mrkdwn(mrkdwn: str, limit: int) -> str:
+    """Cut already-escaped mrkdwn to `limit` characters at a safe point: never inside a `<...>` link or mention,
+    an `&amp;`-style escape, or a character cluster; the cut is marked with an ellipsis."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    cut = max(0, limit - len(ELLIPSIS))
+    opened, closed = mrkdwn.rfind("<", 0, cut), mrkdwn.rfind(">", 0, cut)
+    if opened > closed:
+        cut = opened  # inside a link: drop it whole
+    entity = mrkdwn.rfind("&", 0, cut)
+    if entity >= 0 and ";" not in mrkdwn[entity:cut]:
+        cut = entity  # inside &amp; &lt; or &gt;
+    return mrkdwn[: grapheme_cut(mrkdwn, cut)] + ELLIPSIS
+
+
 def fit(text: str, limit: int) -> str:
     """Escape text for mrkdwn, cut so that the escaped form is at most `limit` characters."""
     text = scrub(text)

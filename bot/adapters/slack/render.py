@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.adapters.slack.manifest import COMMAND
-from bot.adapters.slack.mrkdwn import fit, link, slack_unescape
+from bot.adapters.slack.mrkdwn import cut_mrkdwn, fit, link, slack_unescape
 from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
 from bot.core.models import Claim, Reply, ReplyAction, ReplyKind, Verdict
 
@@ -61,12 +61,15 @@ _FEEDBACK_LABELS = {
 
 def section(mrkdwn: str) -> Block:
     """A section block; callers pass text that is already escaped and within MAX_SECTION."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:MAX_SECTION]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut_mrkdwn(mrkdwn, MAX_SECTION)}}
 
 
 def context(*mrkdwn: str) -> Block:
     """A context block of small grey text (at most 10 elements)."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t[:MAX_SECTION]} for t in mrkdwn[:10]]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": cut_mrkdwn(t, MAX_SECTION)} for t in mrkdwn[:10]],
+    }
 
 
 def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.slack.mrkdwn import fit, grapheme_cut, slack_escape, slack_unescape, truncate
+from bot.adapters.slack.mrkdwn import cut_mrkdwn, fit, grapheme_cut, link, slack_escape, slack_unescape, truncate
 from bot.adapters.slack.render import MAX_BLOCKS, render
 from bot.core.models import Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.adapters.slack.conftest import STAGED, make_settings
@@ -239,3 +240,23 @@ async def test_even_a_signed_body_that_is_not_slacks_shape_is_a_400(slack, caplo
     ) as response:
         assert response.status == 400
     assert not any(r.exc_info for r in caplog.records)
+
+
+@given(st.integers(min_value=1, max_value=60), st.text(alphabet="ab &<>", max_size=30))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_long_section_is_cut_between_escapes_and_links_never_inside_one(limit, text):
+    mrkdwn = slack_escape(text) + link("https://example.org/a-long-path", "a label") + slack_escape(text) * 3
+    cut = cut_mrkdwn(mrkdwn, limit)
+    assert len(cut) <= max(limit, 1)
+    if cut != mrkdwn:
+        body = cut.removesuffix("\u2026")
+        assert body.count("<") == body.count(">"), "no link cut in half"
+        assert re.fullmatch(r"([^&]|&(amp|lt|gt);)*", body), "no escape cut in half"
+
+
+def test_section_blocks_cut_long_text_safely():
+    from bot.adapters.slack.render import section
+
+    text = "x" * 2990 + link("https://example.org/page", "label") + " &amp; more"
+    cut = section(text)["text"]["text"]
+    assert len(cut) <= 3000 and cut.endswith("\u2026") and "<https" not in cut
