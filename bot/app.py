@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.catalogue.loader import load_claims
 from bot.core.dispatcher import Dispatcher
+from bot.core.limits import LimitConfig, Limits
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
 from bot.core.permissions import ModeratorConfig
@@ -186,7 +187,8 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             role_ids=settings.moderators.role_ids,
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
-        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores)
+        limits = Limits(keys, LimitConfig(**settings.limits.model_dump()))
+        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, limits=limits)
         try:
             yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
         finally:

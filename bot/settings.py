@@ -118,6 +118,16 @@ class RetentionSettings(Section):
     feedback_days: int = Field(365, ge=1, le=3650)
 
 
+class LimitSettings(Section):
+    """Per user and community, shared by every process through the database (0 turns a count limit off)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIMITS_")
+    requests_per_minute: int = Field(20, ge=0, le=100_000)
+    reports_per_hour: int = Field(10, ge=0, le=100_000)
+    max_open_reports: int = Field(20, ge=0, le=100_000)
+    max_report_chars: int = Field(2000, ge=100, le=20_000)
+
+
 class ModeratorSettings(Section):
     """Who may edit the catalogue: ids written `platform:id` or `platform:workspace:id`."""
 
@@ -250,6 +260,7 @@ class Settings(BaseModel):
     policy: PolicySettings
     moderators: ModeratorSettings
     retention: RetentionSettings
+    limits: LimitSettings
     discord: DiscordSettings
     slack: SlackSettings
     log: LogSettings
@@ -263,6 +274,7 @@ SECTIONS: dict[str, type[Section]] = {
     "policy": PolicySettings,
     "moderators": ModeratorSettings,
     "retention": RetentionSettings,
+    "limits": LimitSettings,
     "discord": DiscordSettings,
     "slack": SlackSettings,
     "log": LogSettings,

@@ -236,7 +236,8 @@ def test_output_closed_early_is_not_an_error(tmp_path):
 
 
 def test_stats_prints_figures_and_writes_a_chart(tmp_path):
-    assert factbot("check", "NATO never promised not to expand", tmp=tmp_path).returncode == 0
+    chat = factbot("console", stdin="/factcheck NATO never promised not to expand\n", tmp=tmp_path)
+    assert chat.returncode == 0
     chart = tmp_path / "stats.png"
     result = factbot("stats", "--period", "all", "--chart", str(chart), tmp=tmp_path)
     assert result.returncode == 0, result.stderr

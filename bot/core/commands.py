@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.catalogue.schema import ID_PATTERN
 from bot.core.factcheck import answer
 from bot.core.forms import FormSpec
+from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
 from bot.core.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
@@ -33,6 +34,7 @@ class CommandContext:
     stores: Stores = field(default_factory=Stores)
     policy: ReplyPolicy | None = None
     metrics: Metrics | None = None
+    limits: Limits | None = None
 
 
 Handler = Callable[[CommandContext, str], Awaitable[list[Reply]]]

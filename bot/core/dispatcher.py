@@ -6,13 +6,15 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from bot.catalogue.schema import InvalidClaim
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, error, help_command, unknown_claim
 from bot.core.errors import EditRefused, StorageError, UnknownClaim
 from bot.core.factcheck import answer, fact_check_reply, recorded
 from bot.core.forms import FormSpec
+from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue
 from bot.core.metrics import Metrics
 from bot.core.models import (
@@ -62,8 +64,11 @@ class Dispatcher:
         moderators: ModeratorConfig | None = None,
         stores: Stores | None = None,
         metrics: Metrics | None = None,
+        *,
+        limits: Limits | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.limits = limits
         self.policy = policy
         self.registry = registry
         self.moderators = moderators or ModeratorConfig()
@@ -79,15 +84,26 @@ class Dispatcher:
             case MessageEvent():
                 work = self._unprompted(event)
             case MentionEvent():
-                work = self._mention(event)
+                work = self._limited(event.actor, self._mention(event), always_answer=False)
             case CommandEvent():
-                work = self._command(event.actor, event.origin, event.line)
+                work = self._limited(event.actor, self._command(event.actor, event.origin, event.line))
             case MessageActionEvent():
-                work = self._fact_check(event.origin, event.target_text)
+                work = self._limited(event.actor, self._fact_check(event.origin, event.target_text))
         replies = await self._guard(work, event.origin, silent=isinstance(event, MessageEvent))
         for reply in replies:
             self.metrics.incr(f"replies_{reply.kind.value}")
         return replies
+
+    async def _limited(
+        self, actor: Actor, work: Coroutine[Any, Any, list[Reply]], *, always_answer: bool = True
+    ) -> list[Reply]:
+        """Do the work unless the person is over their request limit in this community."""
+        refused = await self.limits.request(actor, always_answer=always_answer) if self.limits else None
+        if refused is not None:
+            work.close()
+            self.metrics.incr("requests_limited")
+            return refused
+        return await work
 
     async def _guard(self, work: Awaitable[list[Reply]], origin: Origin, *, silent: bool = False) -> list[Reply]:
         try:
@@ -169,7 +185,7 @@ class Dispatcher:
     async def _context(self, actor: Actor, origin: Origin) -> CommandContext:
         snapshot = await self.catalogue.current()
         return CommandContext(
-            actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy, self.metrics
+            actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy, self.metrics, self.limits
         )
 
     async def _permitted(self, spec: CommandSpec, actor: Actor, how: str) -> bool:
@@ -197,7 +213,7 @@ class Dispatcher:
 
     async def run_command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
         """Parse a command line with the shared grammar, check permission, run it. Never raises."""
-        return await self._guard(self._command(actor, origin, line), origin)
+        return await self._guard(self._limited(actor, self._command(actor, origin, line)), origin)
 
     async def _command(self, actor: Actor, origin: Origin, line: str) -> list[Reply]:
         line = scrub(line.strip()[:MAX_TEXT_CHARS])
@@ -213,7 +229,7 @@ class Dispatcher:
 
     async def submit_form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
         """A submitted modal: the same permission check and validation as the typed command. Never raises."""
-        return await self._guard(self._form(actor, origin, form, fields), origin)
+        return await self._guard(self._limited(actor, self._form(actor, origin, form, fields)), origin)
 
     async def _form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
         spec = next((s for s in self.registry.specs() if s.name == form and s.form_handler is not None), None)

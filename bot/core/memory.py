@@ -33,7 +33,18 @@ class MemoryKeyStore:
 
     def __init__(self, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
         self._expiry: dict[str, dt.datetime] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
         self.clock = clock
+
+    async def count(self, key: str, window: dt.timedelta) -> int:
+        """Count one more use of `key` in the current window; a new window starts again at 1."""
+        period = int(self.clock().timestamp()) // max(1, int(window.total_seconds()))
+        last_period, last = self._counts.get(key, (period, 0))
+        count = last + 1 if last_period == period else 1
+        if len(self._counts) > 100_000:
+            self._counts.clear()  # a console or a one-shot check never gets here; bounded all the same
+        self._counts[key] = (period, count)
+        return count
 
     async def acquire(self, key: str, ttl: dt.timedelta) -> bool:
         """Take `key` unless it is held and unexpired."""

@@ -43,6 +43,10 @@ class KeyStore(Protocol):
         """Take `key` for `ttl` unless it is held; True if this call took it."""
         ...
 
+    async def count(self, key: str, window: dt.timedelta) -> int:
+        """Count one more use of `key` in the current window of length `window`; the count so far."""
+        ...
+
 
 class PlatformAdapter(Protocol):
     """What every platform adapter offers; the core never calls platform libraries itself."""
@@ -112,6 +116,10 @@ class ReportQueue(Protocol):
 
     async def count_since(self, since: dt.datetime | None) -> int:
         """Reports filed since a time."""
+        ...
+
+    async def open_count(self, reporter: Actor) -> int:
+        """How many of this person's reports in their community are still open."""
         ...
 
 

@@ -27,9 +27,10 @@ def queue_of(ctx: CommandContext) -> ReportQueue:
 async def _report(ctx: CommandContext, text: str, reason: str) -> list[Reply]:
     if not text.strip():
         raise CommandError("Usage: `report TEXT [| REASON]`: give the message that should be fact-checked.")
-    report = await queue_of(ctx).add(
-        actor=ctx.actor, origin=ctx.origin, text=text.strip(), reason=reason.strip() or None
-    )
+    queue = queue_of(ctx)
+    if ctx.limits is not None:
+        await ctx.limits.check_report(ctx.actor, text.strip(), reason.strip(), queue)
+    report = await queue.add(actor=ctx.actor, origin=ctx.origin, text=text.strip(), reason=reason.strip() or None)
     return [info(f"Thanks: report #{report.id} is in the moderators' queue.")]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, delete, func
+from sqlalchemy import BigInteger, DateTime, case, cast, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.db import Database
-from bot.storage.tables import expiring_keys
+from bot.storage.tables import expiring_keys, rate_counters
 from bot.storage.time import Clock, utc_now
 
 
@@ -48,8 +48,36 @@ class SqlKeyStore:
             result = await connection.execute(statement)
         return result.rowcount == 1
 
-    async def prune(self) -> int:
-        """Delete expired keys so the table stays small; returns how many went."""
+    async def count(self, key: str, window: dt.timedelta) -> int:
+        """Count one more use of `key` in the current window of length `window`; returns the count so far.
+
+        One atomic statement: a new window starts the count again at 1. Windows follow the same clock as `acquire`.
+        """
+        seconds = max(1, int(window.total_seconds()))
+        insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         async with self.database.transaction() as connection:
-            result = await connection.execute(delete(expiring_keys).where(expiring_keys.c.expires_at <= self._now()))
-        return result.rowcount
+            now = self._now()
+            if isinstance(now, dt.datetime):
+                period: int | ColumnElement[int] = int(now.timestamp()) // seconds
+            else:
+                period = cast(func.floor(func.extract("epoch", now) / seconds), BigInteger)
+            statement = insert(rate_counters).values(key=key[:300], period=period, count=1, expires_at=now + window)
+            counting = statement.on_conflict_do_update(
+                index_elements=[rate_counters.c.key],
+                set_={
+                    "count": case(
+                        (rate_counters.c.period == statement.excluded.period, rate_counters.c.count + 1), else_=1
+                    ),
+                    "period": statement.excluded.period,
+                    "expires_at": statement.excluded.expires_at,
+                },
+            ).returning(rate_counters.c.count)
+            return int((await connection.execute(counting)).scalar_one())
+
+    async def prune(self) -> int:
+        """Delete expired keys and counters so the tables stay small; returns how many went."""
+        async with self.database.transaction() as connection:
+            now = self._now()
+            result = await connection.execute(delete(expiring_keys).where(expiring_keys.c.expires_at <= now))
+            counters = await connection.execute(delete(rate_counters).where(rate_counters.c.expires_at <= now))
+        return result.rowcount + counters.rowcount

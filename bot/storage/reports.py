@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.core.models import Actor, Origin, Report, ReportState
 from bot.storage.audit import write_audit
@@ -110,6 +110,17 @@ class SqlReportStore:
             )
             row = (await connection.execute(select(reports).where(reports.c.id == report_id))).first()
         return self._report(row)
+
+    async def open_count(self, reporter: Actor) -> int:
+        """How many of this person's reports in their community are still open."""
+        query = select(func.count()).where(
+            reports.c.state == ReportState.OPEN.value,
+            reports.c.platform == reporter.platform,
+            reports.c.workspace_id == reporter.workspace_id,
+            reports.c.reporter_id == reporter.user_id,
+        )
+        async with self.database.reading() as connection:
+            return int(await connection.scalar(query) or 0)
 
     async def count_since(self, since: dt.datetime | None) -> int:
         """How many reports were filed since a time."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -71,6 +72,16 @@ expiring_keys = Table(
     "expiring_keys",
     metadata,
     Column("key", String(300), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    # Which window of the limit's length the count belongs to (seconds since the epoch // window length).
+    Column("period", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 

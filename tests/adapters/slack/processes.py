@@ -156,10 +156,12 @@ class FactbotProcess:
 
 
 def mention_bodies(texts: Sequence[str], count: int) -> list[dict[str, Any]]:
-    """`count` app_mention events, each a different message (its ts encodes its number) stating a claim."""
+    """`count` app_mention events, each a different message (its ts encodes its number) stating a claim, from
+    many people (each within the per-user request limit, as in a busy workspace)."""
     return [
         event_body(
-            mention(f"<@UBOT1> {texts[i % len(texts)]}", ts=f"{EVENT_TS_BASE + i}.000100"), event_id=f"EvScale{i}"
+            mention(f"<@UBOT1> {texts[i % len(texts)]}", ts=f"{EVENT_TS_BASE + i}.000100", user=f"U{i % 100:03d}"),
+            event_id=f"EvScale{i}",
         )
         for i in range(count)
     ]
