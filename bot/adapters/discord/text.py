@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from discord.utils import escape_markdown
-
 ELLIPSIS = "\u2026"
 ZERO_WIDTH_SPACE = "\u200b"
 # `@everyone`, `@here` (even glued to more text) and `<@id>`, `<@!id>`, `<@&id>`, whatever the case or the id length.
@@ -66,9 +64,20 @@ def _escape_brackets(text: str) -> str:
     return _BRACKET.sub(r"\\\1", text)
 
 
+# Characters that format text wherever they stand (emphasis, spoilers, code, and the brackets of a masked link), and
+# those that do at the start of a line (quotes, headings, subtext, lists).
+_INLINE = re.compile(r"([\\*_~|`\[\]])")
+_LINE_START = re.compile(r"(?m)^(\s*)([>#\-+])")
+
+
 def untrusted(text: str) -> str:
-    """User or catalogue text made inert: no pings, no Markdown, no masked links (bare URLs stay readable)."""
-    return escape_markdown(defuse_mentions(text))
+    """User or catalogue text made inert: no pings, no Markdown, no masked links (bare URLs stay readable).
+
+    Escapes are invisible in Discord, so the text reads as written. discord.py's escape_markdown is not enough:
+    it reads "[a](<x>) [b](<y>)" as one link and escapes only its first bracket, leaving the second link live.
+    """
+    escaped = _INLINE.sub(r"\\\1", defuse_mentions(text))
+    return _LINE_START.sub(r"\1\\\2", escaped)
 
 
 def _joins_previous(char: str) -> bool:

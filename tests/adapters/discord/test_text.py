@@ -72,7 +72,10 @@ def test_clip_fits_the_limit_and_never_splits_a_character_cluster(text, limit):
 
 
 def test_masked_links_and_markdown_are_shown_literally():
-    assert untrusted("[free nitro](https://e.vil) **now**") == "\\[free nitro](https://e.vil) \\*\\*now\\*\\*"
+    assert untrusted("[free nitro](https://e.vil) **now**") == "\\[free nitro\\](https://e.vil) \\*\\*now\\*\\*"
+    # discord.py's escape_markdown reads these two links as one and leaves the second live.
+    assert untrusted("[a](<https://e.vil>) [b](<https://e.vil>)") == "\\[a\\](<https://e.vil>) \\[b\\](<https://e.vil>)"
+    assert untrusted("# heading\n-# small\n> quote") == "\\# heading\n\\-# small\n\\> quote"
 
 
 def test_flags_are_never_cut_in_half():
