@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import __version__
 from bot.adapters.console import ConsoleAdapter, use_colour
 from bot.app import open_database, open_services, semantic_from, sync_catalogue, thresholds_from
 from bot.catalogue.dossier import load_dossier, source_problems
@@ -38,7 +39,7 @@ from bot.core.stats import chart_of, gather, stats_text
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
 from bot.matching.semantic import SemanticUnavailable
-from bot.settings import Settings, SettingsError, load_settings, secret_values
+from bot.settings import Settings, SettingsError, example_env, load_settings, secret_values
 from bot.storage.db import DatabaseUnavailable, redacted
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -293,6 +294,12 @@ async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     return await sync_commands(settings, guild_id=args.guild)
 
 
+def cmd_example_env(settings: Settings, args: argparse.Namespace) -> int:
+    """Print config/example.env as the settings model defines it."""
+    sys.stdout.write(example_env())
+    return 0
+
+
 def _named_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a file or directory, not be empty")
@@ -307,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="TOML settings file (default: config/factbot.toml if present)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
+    parser.add_argument("--version", action="version", version=f"factbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def catalogue_option(p: argparse.ArgumentParser) -> None:
@@ -382,6 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="create or migrate the schema")
     upgrade.set_defaults(handler=cmd_db_upgrade, is_async=True)
+
+    config = sub.add_parser("config", help="settings tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    env = config_sub.add_parser(
+        "example-env", help="print every environment variable factbot reads (config/example.env)"
+    )
+    env.set_defaults(handler=cmd_example_env, is_async=False)
     return parser
 
 

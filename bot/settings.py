@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_ENV = "FACTBOT_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "factbot.toml"
+ENV_FILE_ENV = "FACTBOT_ENV_FILE"
+DEFAULT_ENV_FILE = Path(".env")
 
 
 def default_data_dir() -> Path:
@@ -46,7 +49,7 @@ class Section(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment first, then the TOML values passed as init arguments."""
+        """The environment first, then the values passed as init arguments (`.env` over the TOML file)."""
         return env_settings, init_settings
 
 
@@ -281,6 +284,43 @@ SECTIONS: dict[str, type[Section]] = {
 }
 
 
+EXAMPLE_ENV_HEADER = """\
+# Every environment variable factbot reads, generated from bot/settings.py (`factbot config example-env`).
+# Copy this file to .env in the directory you start factbot from, uncomment what you need and fill it in:
+# factbot reads .env at start-up (FACTBOT_ENV_FILE names another file), and variables set in the real
+# environment win over it. .env is in .gitignore; never commit real secrets. Non-secret settings can also go
+# in config/factbot.toml, where every key is explained (the same names, without the prefix, per section).
+"""
+
+
+def _example_value(value: Any) -> str:
+    if value is None or isinstance(value, SecretStr):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, Path):
+        return ""  # the claims/ folder of this installation
+    return str(value)
+
+
+def example_env() -> str:
+    """config/example.env, from the settings model itself, so the list of variables cannot drift from the code."""
+    lines = [EXAMPLE_ENV_HEADER]
+    for name, cls in SECTIONS.items():
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        lines.append(f"# [{name}] {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for field, info in cls.model_fields.items():
+            secret = "SecretStr" in str(info.annotation)
+            default = None if secret else info.get_default(call_default_factory=True)
+            if secret:
+                lines.append("# (secret: environment or .env only, never in the TOML file)")
+            lines.append(f"# {prefix}{field.upper()}={_example_value(default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def secret_values(settings: Settings) -> list[str]:
     """Every secret in the settings, including a database password, so the log filter can mask them."""
     found = []
@@ -309,9 +349,22 @@ def _config_path(explicit: Path | None) -> Path | None:
     return None
 
 
-def load_settings(config_file: Path | None = None) -> Settings:
-    """Read the TOML file (if any) and the environment; raise SettingsError listing every bad value."""
+def env_file_path() -> Path | None:
+    """The `.env` file to read: FACTBOT_ENV_FILE, else `.env` in the working directory, if it exists."""
+    named = os.environ.get(ENV_FILE_ENV)
+    if named:
+        return Path(named)
+    return DEFAULT_ENV_FILE if DEFAULT_ENV_FILE.is_file() else None
+
+
+def load_settings(config_file: Path | None = None, *, env_file: Path | None = None) -> Settings:
+    """Read the TOML file (if any), a `.env` file (if any) and the environment; raise SettingsError listing every
+    bad value. The real environment wins over `.env`, which wins over the TOML file."""
     path = _config_path(config_file)
+    dotenv = env_file if env_file is not None else env_file_path()
+    if dotenv is not None and not dotenv.is_file():
+        raise SettingsError(f"{dotenv}: the .env file named by {ENV_FILE_ENV} does not exist")
+    from_dotenv = {k.upper(): v for k, v in dotenv_values(dotenv).items() if v is not None} if dotenv else {}
     table: dict[str, Any] = {}
     if path is not None:
         try:
@@ -330,6 +383,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
         if not isinstance(values, dict):
             problems.append(f"{path}: [{name}] must be a table")
             continue
+        prefix = str(cls.model_config.get("env_prefix", "")).upper()
+        values = values | {k[len(prefix) :].lower(): v for k, v in from_dotenv.items() if k.startswith(prefix)}
         try:
             sections[name] = cls(**values)
         except ValidationError as exc:

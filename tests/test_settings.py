@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from bot.settings import SECTIONS, SettingsError, load_settings
+from bot.settings import SECTIONS, SettingsError, example_env, load_settings
 from tests.conftest import PROJECT_ROOT
 
 
@@ -53,12 +53,8 @@ def test_shipped_config_documents_every_setting_with_its_real_default():
     uncommented = re.sub(r"^# (\w+ = .*)$", r"\1", text, flags=re.MULTILINE)
     documented = tomllib.loads(uncommented)
     defaults = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
-    example_env = (PROJECT_ROOT / "config" / "example.env").read_text()
     for name, cls in SECTIONS.items():
         secrets = {f for f, info in cls.model_fields.items() if "SecretStr" in str(info.annotation)}
-        prefix = cls.model_config.get("env_prefix", "")
-        for secret in secrets:
-            assert f"\n{prefix}{secret.upper()}=" in example_env, f"{prefix}{secret.upper()} missing from example.env"
         fields = set(cls.model_fields) - secrets
         assert set(documented[name]) == fields, f"[{name}] documents {set(documented[name]) ^ fields}"
         for key, value in documented[name].items():
@@ -67,3 +63,32 @@ def test_shipped_config_documents_every_setting_with_its_real_default():
                 assert actual.name == value
             else:
                 assert actual == value, f"{name}.{key}: documented {value!r}, real {actual!r}"
+
+
+def test_example_env_is_generated_from_the_settings_and_lists_every_variable():
+    committed = (PROJECT_ROOT / "config" / "example.env").read_text(encoding="utf-8")
+    assert committed == example_env(), "regenerate it: factbot config example-env > config/example.env"
+    for cls in SECTIONS.values():
+        prefix = cls.model_config.get("env_prefix", "")
+        for field in cls.model_fields:
+            assert f"\n# {prefix}{field.upper()}=" in committed
+    assert "\nSLACK_" not in committed and "\nDISCORD_TOKEN" not in committed, "nothing is set, only shown"
+
+
+def test_a_dotenv_file_is_read_and_the_real_environment_wins(tmp_path, monkeypatch):
+    for name in ("MATCHER_SUGGEST_THRESHOLD", "SLACK_BOT_TOKEN", "MATCHER_REPLY_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("MATCHER_SUGGEST_THRESHOLD=0.95\nSLACK_BOT_TOKEN=xoxb-from-file\nMATCHER_REPLY_THRESHOLD=0.5\n")
+    monkeypatch.setenv("MATCHER_REPLY_THRESHOLD", "0.7")
+    settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml", env_file=dotenv)
+    assert settings.matcher.suggest_threshold == 0.95 and settings.matcher.reply_threshold == 0.7
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-from-file"
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(PROJECT_ROOT / "config" / "factbot.toml").matcher.suggest_threshold == 0.95
+    dotenv.write_text("MATCHER_SUGGEST_THRESHOLDD=0.95\n")
+    with pytest.raises(SettingsError, match=r"matcher\.suggest_thresholdd"):
+        load_settings(PROJECT_ROOT / "config" / "factbot.toml")
+    monkeypatch.setenv("FACTBOT_ENV_FILE", str(tmp_path / "missing.env"))
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(PROJECT_ROOT / "config" / "factbot.toml")
