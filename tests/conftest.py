@@ -39,9 +39,15 @@ def fixture_claims() -> list[Claim]:
 def _isolated_environment(monkeypatch, tmp_path):
     """No test reads the developer's own settings or database."""
     for name in list(os.environ):
-        if name.startswith(("DATABASE_", "MATCHER_", "POLICY_", "MODERATORS_", "CATALOGUE_", "LOG_", "FACTBOT_CONFIG")):
+        if name.startswith(
+            ("DATABASE_", "MATCHER_", "POLICY_", "MODERATORS_", "CATALOGUE_", "LOG_", "LIMITS_", "FACTBOT_CONFIG")
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    # A developer's .env in the working directory must not change what tests see.
+    empty = tmp_path / "empty.env"
+    empty.touch()
+    monkeypatch.setenv("FACTBOT_ENV_FILE", str(empty))
 
 
 @asynccontextmanager

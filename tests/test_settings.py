@@ -85,6 +85,7 @@ def test_a_dotenv_file_is_read_and_the_real_environment_wins(tmp_path, monkeypat
     assert settings.matcher.suggest_threshold == 0.95 and settings.matcher.reply_threshold == 0.7
     assert settings.slack.bot_token.get_secret_value() == "xoxb-from-file"
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FACTBOT_ENV_FILE")
     assert load_settings(PROJECT_ROOT / "config" / "factbot.toml").matcher.suggest_threshold == 0.95
     dotenv.write_text("MATCHER_SUGGEST_THRESHOLDD=0.95\n")
     with pytest.raises(SettingsError, match=r"matcher\.suggest_thresholdd"):
