@@ -410,6 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "log_level_from_settings", False):
         level = "DEBUG" if args.verbose else settings.log.level
+    elif args.command == "console":
+        level = "INFO" if args.verbose else "ERROR"  # the log shares the terminal with the chat: errors only
     else:
         level = "INFO" if args.verbose else "WARNING"
     configure_logging(level, settings.log.format, secrets=secret_values(settings))

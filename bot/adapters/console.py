@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.models import Actor, CommandEvent, Event, MentionEvent, MessageEvent, Origin, Reply
-from bot.core.render import Style, render_reply
+from bot.core.render import Style, render_reply, visible_controls
 
 PLATFORM = "console"
 CHANNEL = "general"
@@ -55,7 +55,11 @@ class ConsoleAdapter:
             if lowered.startswith(name):
                 return MentionEvent(self._actor(), origin, text[len(name) :].lstrip(" ,:"))
         if text.startswith("/"):
-            return CommandEvent(self._actor(), origin, text[1:])
+            line = text[1:]
+            # Discord spells moderation `/mod claim history ...`; the console takes that spelling too.
+            if line.lower().startswith("mod "):
+                line = line[4:].lstrip()
+            return CommandEvent(self._actor(), origin, line)
         return MessageEvent(self._actor(), origin, text)
 
     async def send(self, channel_id: str, reply: Reply, *, thread_id: str | None = None) -> None:
@@ -77,6 +81,9 @@ class ConsoleAdapter:
                 self.user = name
             self.stdout.write(f"(you are now {self.user})\n")
             return True
+        if not self.stdin.isatty():
+            # Piped input is not echoed by a terminal: show each line, so replies can be told apart.
+            self.stdout.write(f"{self.style.paint(self.user, '1')}> {visible_controls(text)}\n")
         event = self.to_event(text)
         replies = await self.dispatcher.handle(event)
         for reply in replies:

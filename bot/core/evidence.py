@@ -8,6 +8,7 @@ excerpt. Moderators may pin excerpts instead; lint warns when pins leave a conte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.catalogue.schema import MAX_BRIEF
@@ -111,10 +112,14 @@ def brief_of(claim: Claim, limit: int = BRIEF_CHARS) -> str:
     if len(summary) <= limit:
         return summary
     head = summary[:limit]
-    end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
-    if end >= limit // 3:
-        return head[: end + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] >= limit // 3:
+        return head[: ends[-1]]
     return head[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+
+
+# The end of a sentence: a full stop after a lower-case word (not "U.S." or "J. Baker"), before a capital.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\u201d'\"])[.!?](?= [A-Z\u201c'\"])")
 
 
 def source_line(evidence: Evidence) -> str:

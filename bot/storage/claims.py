@@ -34,9 +34,13 @@ def content_hash(data: dict[str, Any]) -> str:
 
 def actor_label(actor: Actor) -> str:
     """A readable name for audit lines: platform, workspace and user."""
-    where = f"{actor.platform}:{actor.workspace_id}" if actor.workspace_id else actor.platform
-    name = actor.display_name or actor.user_id
-    return f"{name} ({where}:{actor.user_id})"
+    return person_label(actor.display_name or actor.user_id, actor.platform, actor.workspace_id, actor.user_id)
+
+
+def person_label(name: str, platform: str, workspace: str, user_id: str) -> str:
+    """`name (platform:workspace:user)`, the one way history and conflict messages name a person."""
+    where = f"{platform}:{workspace}" if workspace else platform
+    return f"{name} ({where}:{user_id})"
 
 
 @dataclass(slots=True)
@@ -368,7 +372,7 @@ class SqlClaimStore:
             action=row.action,
             before=parse_claim(dict(row.before)) if row.before is not None else None,
             after=parse_claim(dict(row.after)),
-            actor=f"{row.actor_name} ({row.actor_platform}:{row.actor_id})",
+            actor=person_label(row.actor_name, row.actor_platform, row.actor_workspace, row.actor_id),
             created_at=as_utc(row.created_at),
             note=row.note,
         )

@@ -103,3 +103,26 @@ def test_terminal_escapes_in_a_report_are_shown_not_obeyed(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\u001b]8;;https://evil.example/login\\u0007click here" in result.stdout
+
+
+def test_piped_input_is_echoed_the_discord_spelling_works_and_no_log_line_lands_in_the_chat(tmp_path):
+    session = (
+        "/mod claim history nato-never-promised\n"
+        ":user guest\n"
+        "/mod claim retire nato-never-promised\n"
+        ":user moderator\n"
+        "/claim edit nato-never-promised@1 verdict misleading\n"
+        "/claim edit nato-never-promised@1 verdict false\n"
+        "/claim history nato-never-promised\n"
+    )
+    result = factbot("console", "--moderator", stdin=session, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "moderator> /mod claim history nato-never-promised\nfactbot: " in out
+    assert "History of `nato-never-promised`" in out and "Unknown command" not in out
+    assert "guest> /mod claim retire" in out and "is for moderators only" in out
+    assert "refused moderator command" not in out + result.stderr, "log lines stay out of the chat"
+    conflict = out.split("verdict false\n")[1]
+    history = out.rsplit("History of", 1)[1]
+    assert "changed by moderator (console:local:moderator)" in conflict
+    assert "by moderator (console:local:moderator)" in history

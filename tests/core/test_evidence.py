@@ -67,7 +67,7 @@ def test_a_translated_excerpt_is_shown_in_english_and_says_whose_translation_it_
 def test_the_brief_is_used_when_set_and_otherwise_the_summary_is_cut_after_a_whole_sentence():
     assert brief_of(claim(ev("a", S), brief="Both sides, briefly.")) == "Both sides, briefly."
     opening = "An opening sentence long enough to stand on its own as what a chat-sized reply says about the record."
-    assert brief_of(claim(ev("a", S), summary=f"{opening} " + "word " * 120)) == opening
+    assert brief_of(claim(ev("a", S), summary=f"{opening} " + "Word " * 120)) == opening
     no_stop = "word " * 120
     cut = brief_of(claim(ev("a", S), summary=no_stop))
     assert cut.endswith("\u2026") and len(cut) <= 300
@@ -121,3 +121,12 @@ def test_the_card_leaves_a_short_record_untouched():
     assert card.brief == "Both sides." and card.text == "NATO promised."
     assert [(q.text, q.note) for q in card.quotes] == [("Excerpt a.", "Quoted second-hand."), ("Excerpt b.", None)]
     assert not card.more
+
+
+def test_the_summary_is_not_cut_at_an_abbreviation():
+    summary = (
+        "Declassified records show assurances in 1990 and 1991 by leaders of member states, among them U.S. "
+        "Secretary of State James Baker and others, that NATO would not expand. " + "Further " * 60
+    )
+    brief = brief_of(claim(ev("a", S), summary=summary))
+    assert brief.endswith("that NATO would not expand.") and "U.S. Secretary" in brief
