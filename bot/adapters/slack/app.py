@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.installations import authorize, installation_stores, oauth_settings
@@ -112,9 +113,22 @@ async def build_bot(settings: SlackSettings, dispatcher: Dispatcher, database: D
     return SlackBot(app, work, session, oauth, dispatcher, database, _secret(settings.signing_secret) or "")
 
 
+class _ClientGivenOnPurpose(logging.Filter):
+    """Bolt warns "As you gave `client` as well, `token` will be unused" whenever SLACK_BOT_TOKEN is set, because it
+    reads that variable itself; factbot deliberately passes its own client built with the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOGGER = logging.getLogger("slack_bolt.AsyncApp")
+
+
 async def _app(
     settings: SlackSettings, session: aiohttp.ClientSession, database: Database | None
 ) -> tuple[AsyncApp, bool]:
+    if not any(isinstance(f, _ClientGivenOnPurpose) for f in _BOLT_LOGGER.filters):
+        _BOLT_LOGGER.addFilter(_ClientGivenOnPurpose())
     signing_secret = _secret(settings.signing_secret) or ""
     if not uses_oauth(settings):
         client = web_client(settings.api_url, session, _secret(settings.bot_token))

@@ -8,8 +8,9 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
@@ -20,6 +21,9 @@ from bot.app import open_services
 from bot.settings import Settings, SlackSettings
 
 log = logging.getLogger(__name__)
+# While Slack cannot be reached, auth.test is retried after 1, 2, 4 ... seconds, at most a minute apart.
+SIGN_IN_FIRST_RETRY = 1.0
+SIGN_IN_LAST_RETRY = 60.0
 
 # After SIGTERM, how long acknowledged work may take to finish (Heroku-style hosts allow 30 seconds in all).
 SHUTDOWN_SECONDS = 10.0
@@ -71,31 +75,56 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> int:
 
 
 async def serve(bot: SlackBot, settings: SlackSettings, stop: asyncio.Event) -> int:
-    """Serve in the configured mode until `stop` is set."""
-    if not bot.oauth:
+    """Serve in the configured mode until `stop` is set; 1 if Slack refuses the bot token."""
+    if settings.mode == "socket":
+        if not bot.oauth and await sign_in(bot, stop) is False:
+            return 1
+        await serve_socket_mode(bot, _app_token(settings), stop)
+        return 0
+    server = HttpServer(
+        bot,
+        settings.host,
+        settings.port,
+        reuse_port=settings.reuse_port,
+        health_timeout=settings.health_timeout_seconds,
+        metrics=settings.metrics,
+    )
+    await server.start()
+    # HTTP mode answers /healthz (and Slack's requests, when Slack can reach it) before Slack can be reached: a
+    # network that is not up yet is retried in the background; only a token Slack refuses stops the process.
+    signing_in = None if bot.oauth else asyncio.create_task(sign_in(bot, stop), name="factbot-slack-sign-in")
+    try:
+        await stop.wait()
+    finally:
+        if signing_in is not None and not signing_in.done():
+            signing_in.cancel()
+        await server.stop()
+    refused = signing_in is not None and not signing_in.cancelled() and signing_in.result() is False
+    return 1 if refused else 0
+
+
+async def sign_in(bot: SlackBot, stop: asyncio.Event) -> bool | None:
+    """Check the bot token with auth.test, retrying while Slack cannot be reached; False (and `stop` set) if Slack
+    refuses it, True once signed in, None if stopped first."""
+    delay = SIGN_IN_FIRST_RETRY
+    while not stop.is_set():
         try:
             identity = await bot.app.client.auth_test()
         except SlackApiError as exc:
             log.error("Slack refused the bot token", extra={"error": exc.response.get("error")})
-            return 1
+            stop.set()
+            return False
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning(
+                "cannot reach Slack to check the bot token; retrying", extra={"error": str(exc)[:200], "in": delay}
+            )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, SIGN_IN_LAST_RETRY)
+            continue
         log.info("signed in to Slack", extra={"team": identity.get("team_id"), "bot_user": identity.get("user_id")})
-    if settings.mode == "socket":
-        await serve_socket_mode(bot, _app_token(settings), stop)
-    else:
-        server = HttpServer(
-            bot,
-            settings.host,
-            settings.port,
-            reuse_port=settings.reuse_port,
-            health_timeout=settings.health_timeout_seconds,
-            metrics=settings.metrics,
-        )
-        await server.start()
-        try:
-            await stop.wait()
-        finally:
-            await server.stop()
-    return 0
+        return True
+    return None
 
 
 def _app_token(settings: SlackSettings) -> str:

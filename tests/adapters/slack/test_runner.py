@@ -138,3 +138,44 @@ async def test_healthz_answers_ok_and_turns_503_while_stopping(slack):
     slack.server.stopping = True
     async with slack.send.session.get(f"{slack.base_url}/healthz") as response:
         assert response.status == 503
+
+
+async def test_http_mode_starts_and_answers_healthz_while_slack_is_unreachable(
+    fake_slack, tmp_path, caplog, monkeypatch
+):
+    from bot.adapters.slack.runner import run_worker
+
+    caplog.set_level("INFO")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-team1")  # Bolt reads it too; its warning about that is noise
+    port = free_port()
+    closed = free_port()  # nothing listens here: Slack "cannot be reached"
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        fake_slack,
+        api_url=f"http://127.0.0.1:{closed}/api/",
+        port=port,
+        host="127.0.0.1",
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, stop))
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("HTTP mode did not start without Slack")
+        for _ in range(100):
+            if "cannot reach Slack" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert "cannot reach Slack to check the bot token; retrying" in caplog.text
+        assert not worker.done()
+    finally:
+        stop.set()
+    assert await asyncio.wait_for(worker, 20) == 0
+    assert "As you gave `client` as well" not in caplog.text
