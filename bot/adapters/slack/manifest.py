@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 Mode = Literal["socket", "http"]
 
@@ -111,10 +112,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print factbot's Slack app manifest.")
     parser.add_argument("--mode", choices=("socket", "http"), default="socket")
     parser.add_argument("--watch", action="store_true", help="subscribe to channel messages (watched channels)")
-    parser.add_argument("--url", default=PLACEHOLDER_URL, help="public https address of factbot (HTTP mode)")
+    parser.add_argument("--url", help="public https address of factbot (required in HTTP mode)")
     args = parser.parse_args(argv)
-    sys.stdout.write(json.dumps(manifest(args.mode, watch=args.watch, url=args.url), indent=2) + "\n")
+    if args.mode == "http":
+        problem = _public_url_problem(args.url)
+        if problem:
+            parser.error(f"--url {problem}")
+    elif args.url:
+        parser.error("--url is for HTTP mode; Socket Mode needs no public address")
+    sys.stdout.write(
+        json.dumps(manifest(args.mode, watch=args.watch, url=args.url or PLACEHOLDER_URL), indent=2) + "\n"
+    )
     return 0
+
+
+def _public_url_problem(url: str | None) -> str | None:
+    """Why a URL cannot be Slack's request URL: Slack calls only public https addresses."""
+    if not url:
+        return "is required in HTTP mode: the public https address Slack will call, e.g. https://factbot.example.org"
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return f"must be https (Slack does not call {parts.scheme or 'plain'} addresses): {url[:80]}"
+    if not parts.hostname or "." not in parts.hostname or parts.query or parts.fragment or parts.username:
+        return f"must be a public address such as https://factbot.example.org: {url[:80]}"
+    return None
 
 
 if __name__ == "__main__":

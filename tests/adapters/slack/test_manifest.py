@@ -64,3 +64,18 @@ def test_manifest_command_prints_json(capsys):
     assert main(["--mode", "http", "--watch", "--url", "https://x.example"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert "message.channels" in printed["settings"]["event_subscriptions"]["bot_events"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--mode", "http"], "--url is required in HTTP mode"),
+        (["--mode", "http", "--url", "http://factbot.example.org"], "--url must be https"),
+        (["--mode", "http", "--url", "https://localhost"], "--url must be a public address"),
+        (["--mode", "socket", "--url", "https://factbot.example.org"], "--url is for HTTP mode"),
+    ],
+)
+def test_the_generator_refuses_an_address_slack_cannot_call(args, expected, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2 and expected in capsys.readouterr().err
