@@ -29,6 +29,19 @@ DEFAULT_CLEF = ROOT.parent / "shared" / "benchmarks" / "clef2020"
 DEFAULT_NATO = ROOT.parent / "shared" / "eval" / "nato-dev.jsonl"
 CLAIMS_DIR = ROOT / "claims"
 SEED = 20200405
+MISSING_DATA = (
+    "{path} not found. The evaluation data is not part of the repository: the CLEF-2020 benchmark and the nato-dev "
+    "set live in a folder named shared beside the project (../shared/benchmarks/clef2020, ../shared/eval). Pass "
+    "their paths as arguments (see --help), or run what needs only the repository: benchmarks.nato "
+    "benchmarks/data/nato-extra.jsonl, benchmarks.fuzz, benchmarks.catalogue_load with a CLEF path."
+)
+
+
+def require(path: Path) -> Path:
+    """The path, or a clear exit naming what is missing and where the data lives."""
+    if not path.exists():
+        raise SystemExit(MISSING_DATA.format(path=path))
+    return path
 
 csv.field_size_limit(10_000_000)
 
@@ -53,7 +66,7 @@ class Query:
 
 def read_clef_claims(root: Path) -> list[ClefClaim]:
     """The verified claims: `vclaim_id`, `vclaim`, `title` (tab-separated, standard quoting, a header row)."""
-    with (root / "verified_claims.docs.tsv").open(encoding="utf-8", newline="") as handle:
+    with require(root / "verified_claims.docs.tsv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
     return [ClefClaim(r[0], r[1], r[2]) for r in rows[1:] if r and r[0].strip()]
 
@@ -61,7 +74,7 @@ def read_clef_claims(root: Path) -> list[ClefClaim]:
 def read_clef_queries(root: Path, split: str, *, labelled_only: bool = True) -> list[Query]:
     """Tweets of one split with their gold claim ids (TREC qrels)."""
     gold: dict[str, set[str]] = {}
-    for line in (root / split / "tweet-vclaim-pairs.qrels").read_text(encoding="utf-8").splitlines():
+    for line in require(root / split / "tweet-vclaim-pairs.qrels").read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if len(parts) >= 4 and parts[3] != "0":
             gold.setdefault(parts[0], set()).add(parts[2])
@@ -213,7 +226,7 @@ def bury(queries: Sequence[Query], pool: Sequence[Query], rng: random.Random, ot
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in require(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def machine() -> str:

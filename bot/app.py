@@ -124,6 +124,10 @@ async def open_database(settings: Settings) -> tuple[Database, SqlClaimStore]:
     database = Database(settings.database.resolved_url(), echo=settings.database.echo)
     try:
         await database.upgrade()
+        if database.new_file is not None:
+            log.warning(
+                "created a new database (set DATABASE_URL to use another)", extra={"path": str(database.new_file)}
+            )
         store = SqlClaimStore(database)
         if settings.catalogue.import_when_empty and await store.is_empty():
             report = await store.sync_from_files(load_claims(settings.catalogue.dir), only_if_empty=True)

@@ -310,3 +310,13 @@ def test_export_never_writes_through_a_symlink_nor_overwrites_without_force(tmp_
     empty = factbot("catalogue", "export", "--format", "yaml", "--out", "", tmp=tmp_path)
     assert empty.returncode == 2 and "--out: must name a file or directory" in empty.stderr
     assert not list(PROJECT_ROOT.glob("*.yaml")), "nothing written into the working directory"
+
+
+def test_version_touches_nothing_and_a_first_run_says_where_it_created_the_database(tmp_path):
+    version = factbot("--version", tmp=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("factbot 0.")
+    assert not (tmp_path / "cli.sqlite3").exists()
+    first = factbot("check", "NATO never promised not to expand", tmp=tmp_path)
+    assert "created a new database" in first.stderr and str(tmp_path / "cli.sqlite3") in first.stderr
+    again = factbot("check", "NATO never promised not to expand", tmp=tmp_path)
+    assert "created a new database" not in again.stderr

@@ -71,10 +71,14 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
+        # A new SQLite file is worth a word: the first `factbot check` creates one in the user's data folder.
+        self.new_file: Path | None = None
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path = Path(database).expanduser()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.new_file = None if path.exists() else path
         else:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
