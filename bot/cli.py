@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import json
 import math
 import os
@@ -35,7 +36,7 @@ from bot.core.errors import StorageError
 from bot.core.models import Claim, Decision, MatchResult, Origin
 from bot.core.parsing import CommandError
 from bot.core.render import Style, render_reply
-from bot.core.stats import chart_of, gather, stats_text
+from bot.core.stats import chart_of, charts_available, gather, stats_text
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
 from bot.matching.semantic import SemanticUnavailable
@@ -261,6 +262,8 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(stats_text(figures))
     if args.chart:
+        if not charts_available():
+            raise UsageError("--chart needs the charts extra: pip install 'factbot[charts]'")
         args.chart.write_bytes(chart_of(figures).data)
         print(f"chart written to {args.chart}")
     return 0
@@ -274,8 +277,14 @@ async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _need(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(f"this needs the {extra} extra: pip install 'factbot[{extra}]'")
+
+
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run factbot on a chat platform until stopped."""
+    _need("discord" if args.platform == "discord" else "slack_bolt", args.platform)
     if args.platform == "discord":
         from bot.adapters.discord.runner import run as run_discord
 
@@ -289,6 +298,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Register the application commands with Discord: a deliberate step, not done on every start."""
+    _need("discord", "discord")
     from bot.adapters.discord.runner import sync_commands
 
     return await sync_commands(settings, guild_id=args.guild)

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The bundled catalogue: bot/claims links to the repository's claims/ and is package data in a wheel.
+BUNDLED_CLAIMS = Path(__file__).resolve().parent / "claims"
 CONFIG_ENV = "FACTBOT_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config") / "factbot.toml"
 ENV_FILE_ENV = "FACTBOT_ENV_FILE"
@@ -77,7 +79,7 @@ class CatalogueSettings(Section):
     """Where the bundled YAML catalogue is and whether to import it into an empty database."""
 
     model_config = SettingsConfigDict(env_prefix="CATALOGUE_")
-    dir: Path = PROJECT_ROOT / "claims"
+    dir: Path = BUNDLED_CLAIMS
     import_when_empty: bool = True
     check_interval_seconds: float = Field(1.0, ge=0.0, le=3600.0)
 

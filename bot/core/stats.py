@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 
 from bot.core.chart import stats_chart
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec
@@ -56,8 +57,16 @@ def chart_of(figures: Stats) -> Attachment:
 async def stats(ctx: CommandContext, args: str) -> list[Reply]:
     """`stats [PERIOD]`: figures as text, with a bar chart where the platform can show images."""
     figures = await gather(ctx.stores, args)
+    if not charts_available():
+        note = "\n(The chart needs the charts extra: pip install 'factbot[charts]'.)"
+        return [Reply(kind=ReplyKind.INFO, text=stats_text(figures) + note, ephemeral=True)]
     chart = await asyncio.to_thread(chart_of, figures)
     return [Reply(kind=ReplyKind.INFO, text=stats_text(figures), ephemeral=True, attachment=chart)]
+
+
+def charts_available() -> bool:
+    """Whether matplotlib (the `charts` extra) is installed."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def register(registry: CommandRegistry) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,6 +81,10 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.new_file = None if path.exists() else path
         else:
+            if importlib.util.find_spec("asyncpg") is None:
+                raise DatabaseUnavailable(
+                    "PostgreSQL needs the postgres extra: pip install 'factbot[postgres]' (or use sqlite:///PATH)"
+                )
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class ChangeListener:
         while True:
             connection: asyncpg.Connection | None = None
             try:
+                import asyncpg  # PostgreSQL only: the `postgres` extra, checked when the database is opened
+
                 connection = await asyncpg.connect(asyncpg_dsn(self.database), timeout=CONNECT_SECONDS)
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _c, event=lost: event.set())
