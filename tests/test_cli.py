@@ -307,9 +307,10 @@ def test_export_never_writes_through_a_symlink_nor_overwrites_without_force(tmp_
     assert forced.returncode == 0, forced.stderr
     assert secret.read_text(encoding="utf-8") == "keep me", "the link's target is untouched"
     assert not link.is_symlink() and json.loads(link.read_text(encoding="utf-8"))["@graph"]
+    before = sorted(PROJECT_ROOT.iterdir())
     empty = factbot("catalogue", "export", "--format", "yaml", "--out", "", tmp=tmp_path)
     assert empty.returncode == 2 and "--out: must name a file or directory" in empty.stderr
-    assert not list(PROJECT_ROOT.glob("*.yaml")), "nothing written into the working directory"
+    assert sorted(PROJECT_ROOT.iterdir()) == before, "nothing written into the working directory"
 
 
 def test_version_touches_nothing_and_a_first_run_says_where_it_created_the_database(tmp_path):
