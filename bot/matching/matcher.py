@@ -55,8 +55,10 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.core.models import Candidate, Claim, Decision, MatchResult
 from bot.matching.index import Bm25Index
+from bot.matching.negation import negation_cues
 from bot.matching.semantic import SemanticReranker, claim_similarities, fuse, pick_windows
-from bot.matching.text import Analysed, analyse, content_words, negation_cues, stem_words
+from bot.matching.stemming import content_words, stem_words
+from bot.matching.text import Analysed, analyse
 from bot.matching.windows import term_windows
 
 MAX_MATCH_CHARS = 8000  # a longer message is matched on its first MAX_MATCH_CHARS characters

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching.text import (
-    analyse,
-    clean,
-    effective_negations,
-    guess_language,
-    negated_auxiliary,
-    stance_contexts,
-    stem_words,
-    tokenize,
-    words,
-)
+from bot.matching.clean import clean, negated_auxiliary, words
+from bot.matching.language import guess_language
+from bot.matching.negation import effective_negations, stance_contexts
+from bot.matching.stemming import stem_words
+from bot.matching.text import analyse, tokenize
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.core.textcut import grapheme_cut
 
 ELLIPSIS = "\u2026"
 ZERO_WIDTH_SPACE = "\u200b"
 # `@everyone`, `@here` (even glued to more text) and `<@id>`, `<@!id>`, `<@&id>`, whatever the case or the id length.
 _MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
-_ZWJ = "\u200d"
 
 
 def defuse_mentions(text: str) -> str:
@@ -80,49 +80,19 @@ def untrusted(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", escaped)
 
 
-def _joins_previous(char: str) -> bool:
-    code = ord(char)
-    return (
-        unicodedata.combining(char) != 0
-        or char == _ZWJ
-        or 0xFE00 <= code <= 0xFE0F  # variation selectors
-        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
-        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences (subdivision flags)
-        or 0xE0100 <= code <= 0xE01EF
-    )
-
-
-def _is_regional_indicator(char: str) -> bool:
-    return 0x1F1E6 <= ord(char) <= 0x1F1FF
-
-
-def _safe_cut(text: str, cut: int) -> int:
-    """Move a cut left until it falls between two grapheme clusters (approximately; no `regex` needed)."""
-    while 0 < cut < len(text) and (_joins_previous(text[cut]) or text[cut - 1] == _ZWJ):
-        cut -= 1
-    if 0 < cut < len(text) and _is_regional_indicator(text[cut]):
-        run = 0
-        while cut - run > 0 and _is_regional_indicator(text[cut - run - 1]):
-            run += 1
-        cut -= run % 2  # flags are pairs: never keep half of one
-    if 0 < cut < len(text) and text[cut - 1] == "\r" and text[cut] == "\n":
-        cut -= 1
-    return cut
-
-
 def clip(text: str, limit: int) -> str:
     """Fit text in `limit` characters, cutting at a word or cluster boundary and ending with an ellipsis."""
     if limit <= 0:
         return ""
     if len(text) <= limit:
         return text
-    cut = _safe_cut(text, limit - 1)
+    cut = grapheme_cut(text, limit - 1)
     space = text.rfind(" ", 0, cut + 1)
     if space > cut - 40 and space > limit // 2:
         cut = space
-    head = text[: _safe_cut(text, cut)]
+    head = text[: grapheme_cut(text, cut)]
     while True:  # no dangling space or joiner, and no escape backslash left to escape the ellipsis
-        tidy = head.rstrip().rstrip(_ZWJ)
+        tidy = head.rstrip().rstrip("\u200d")
         if (len(tidy) - len(tidy.rstrip("\\"))) % 2:
             tidy = tidy[:-1]
         if tidy == head:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.slack import translate
-from bot.adapters.slack.mrkdwn import fit, grapheme_cut
+from bot.adapters.slack.mrkdwn import fit
 from bot.adapters.slack.render import Block, context, section
 from bot.core.commands import info
 from bot.core.dispatcher import Dispatcher
 from bot.core.forms import FormSpec
 from bot.core.models import Actor, Reply, ReplyKind, Stance
 from bot.core.parsing import CommandError, parse_target
+from bot.core.textcut import grapheme_cut
 
 CALLBACK_ID = "factbot:form"
 # Slack's modal limits: a 24-character title, 3,000 characters of metadata and per text input.

@@ -6,12 +6,13 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from bot.core.textcut import grapheme_cut
+
 ELLIPSIS = "\u2026"
 MAX_URL = 2000
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _UNESCAPES = {"amp": "&", "lt": "<", "gt": ">"}
-_ZWJ = "\u200d"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -28,36 +29,6 @@ def slack_unescape(text: str) -> str:
 def scrub(text: str) -> str:
     """Replace lone surrogates (possible in JSON input) so payloads always encode as UTF-8."""
     return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _attaches_to_previous(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        unicodedata.category(ch) in {"Mn", "Me", "Mc"}
-        or ch == _ZWJ
-        or 0xFE00 <= code <= 0xFE0F  # variation selectors
-        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
-        or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
-        or 0xE0100 <= code <= 0xE01EF
-    )
-
-
-def _is_regional_indicator(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def grapheme_cut(text: str, index: int) -> int:
-    """The largest cut position <= index that does not split a combining sequence, emoji sequence or flag."""
-    index = max(0, min(index, len(text)))
-    while 0 < index < len(text) and (_attaches_to_previous(text[index]) or text[index - 1] == _ZWJ):
-        index -= 1
-    if 0 < index < len(text) and _is_regional_indicator(text[index]):
-        run = 0
-        while index - run > 0 and _is_regional_indicator(text[index - run - 1]):
-            run += 1
-        if run % 2 == 1:
-            index -= 1
-    return index
 
 
 def truncate(text: str, limit: int) -> str:
