@@ -25,7 +25,7 @@ from benchmarks.common import (
     semantic_reranker,
 )
 from bot.catalogue.loader import load_claims
-from bot.core.models import Decision
+from bot.domain.models import Decision
 from bot.matching.matcher import ClaimMatcher, Thresholds
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.models import Alias, Claim, Verdict
+from bot.domain.models import Alias, Claim, Verdict
 from bot.matching.semantic import Encoder, SemanticReranker, SentenceTransformerEncoder
 from bot.settings import MatcherSettings
 
@@ -42,6 +42,7 @@ def require(path: Path) -> Path:
     if not path.exists():
         raise SystemExit(MISSING_DATA.format(path=path))
     return path
+
 
 csv.field_size_limit(10_000_000)
 

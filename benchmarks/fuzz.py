@@ -36,7 +36,7 @@ from bot.adapters.discord.render import render as render_discord
 from bot.adapters.slack.render import render as render_slack
 from bot.app import open_services
 from bot.catalogue.loader import load_claims
-from bot.core.models import Actor, CommandEvent, Event, MentionEvent, MessageActionEvent, MessageEvent, Origin, Reply
+from bot.domain.models import Actor, CommandEvent, Event, MentionEvent, MessageActionEvent, MessageEvent, Origin, Reply
 from bot.settings import load_settings
 from tests.fakes.fake_discord import payload_problems
 from tests.fakes.fake_slack import message_violations

@@ -33,10 +33,10 @@ from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory, missing_required
 from bot.catalogue.schema import FieldError
 from bot.core.errors import StorageError
-from bot.core.models import Claim, Decision, MatchResult, Origin
 from bot.core.parsing import CommandError
 from bot.core.render import Style, render_reply
 from bot.core.stats import chart_of, charts_available, gather, stats_text
+from bot.domain.models import Claim, Decision, MatchResult, Origin
 from bot.logs import configure_logging
 from bot.matching.matcher import ClaimMatcher
 from bot.matching.semantic import SemanticUnavailable

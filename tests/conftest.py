@@ -15,9 +15,9 @@ from bot.core.commands import basic_registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
-from bot.core.models import Claim
 from bot.core.permissions import ModeratorConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
+from bot.domain.models import Claim
 from bot.matching.matcher import Thresholds
 from bot.storage.db import Database
 from tests.fakes.fake_adapter import FakeAdapter

@@ -13,8 +13,8 @@ import yaml
 from bot.catalogue.dossier import load_dossier, source_problems
 from bot.catalogue.lint import lint
 from bot.catalogue.loader import load_directory, missing_required
-from bot.core.evidence import is_two_sided, lead_indexes
-from bot.core.models import Stance, Verdict
+from bot.domain.evidence import is_two_sided, lead_indexes
+from bot.domain.models import Stance, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS_DIR = ROOT / "claims"

@@ -7,8 +7,8 @@ import os
 from typing import TextIO
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.models import Actor, CommandEvent, Event, MentionEvent, MessageEvent, Origin, Reply
 from bot.core.render import Style, render_reply, visible_controls
+from bot.domain.models import Actor, CommandEvent, Event, MentionEvent, MessageEvent, Origin, Reply
 
 PLATFORM = "console"
 CHANNEL = "general"

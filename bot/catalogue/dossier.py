@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalogue.loader import CatalogueError, LoadedClaim, Problem, parse_yaml
-from bot.core.models import Evidence
+from bot.domain.models import Evidence
 
 ELLIPSIS = "\u2026"
 MAX_DOSSIER_BYTES = 20_000_000

@@ -14,7 +14,7 @@ import yaml
 
 from bot.catalogue.loader import load_file
 from bot.catalogue.schema import check_url, claim_to_dict
-from bot.core.models import Claim, Verdict
+from bot.domain.models import Claim, Verdict
 
 # ClaimReview's numeric scale, 1 (worst) to 5 (best), published in every rating as bestRating/worstRating.
 RATING_VALUES = {

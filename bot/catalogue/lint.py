@@ -13,8 +13,8 @@ from bot.catalogue.dossier import DossierExcerpt, source_warnings
 from bot.catalogue.hosts import host_of, is_trusted_host
 from bot.catalogue.loader import LoadedClaim, Problem
 from bot.catalogue.schema import MAX_EXCERPT
-from bot.core.evidence import LEAD_QUOTE_CHARS, is_two_sided, language_name, lead_indexes
-from bot.core.models import Claim, Stance, Verdict
+from bot.domain.evidence import LEAD_QUOTE_CHARS, is_two_sided, language_name, lead_indexes
+from bot.domain.models import Claim, Stance, Verdict
 from bot.matching.text import analyse
 
 DEFAULT_LANGUAGES = ("en", "es", "de", "fr", "ru")

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.catalogue.schema import FieldProblem, InvalidClaim, parse_claim
-from bot.core.models import Claim
+from bot.domain.models import Claim
 
 MAX_FILE_BYTES = 5_000_000
 # A claim is a mapping of lists of mappings: four levels. A list of claims adds one.

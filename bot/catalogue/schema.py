@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.core.models import Alias, Claim, ClaimStatus, Evidence, Stance, Verdict
+from bot.domain.evidence import BRIEF_CHARS
+from bot.domain.models import Alias, Claim, ClaimStatus, Evidence, Stance, Verdict
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANG_PATTERN = re.compile(r"[a-z]{2,3}")
@@ -19,7 +20,7 @@ DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 MAX_ID = 80
 MAX_CLAIM = 500
 MAX_SUMMARY = 700
-MAX_BRIEF = 300
+MAX_BRIEF = BRIEF_CHARS
 MAX_ALIAS = 500
 MAX_ALIASES = 200
 MAX_TITLE = 300

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
-from bot.core.models import Reply
 from bot.core.parsing import CommandError, parse_duration
 from bot.core.policy import ReplyPolicy
 from bot.core.ports import ChannelSwitches
+from bot.domain.models import Reply
 
 NO_DATABASE = "Channel switches need the database; this factbot runs from a YAML directory (--catalogue)."
 

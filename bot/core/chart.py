@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from bot.core.models import Stats
+from bot.domain.models import Stats
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

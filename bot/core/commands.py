@@ -14,9 +14,9 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
-from bot.core.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
+from bot.domain.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
 
 MAX_COMMAND_CHARS = 20_000
 MAX_SEARCH_RESULTS = 5

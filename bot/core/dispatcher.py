@@ -17,7 +17,11 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue
 from bot.core.metrics import Metrics
-from bot.core.models import (
+from bot.core.parsing import CommandError
+from bot.core.permissions import ModeratorConfig, is_moderator
+from bot.core.policy import ReplyPolicy
+from bot.core.services import Stores
+from bot.domain.models import (
     Actor,
     CommandEvent,
     Decision,
@@ -29,11 +33,7 @@ from bot.core.models import (
     Reply,
     ReplyAction,
 )
-from bot.core.parsing import CommandError
-from bot.core.permissions import ModeratorConfig, is_moderator
-from bot.core.policy import ReplyPolicy
-from bot.core.services import Stores
-from bot.core.textcut import scrub
+from bot.domain.textcut import scrub
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.models import StoredClaim
+from bot.domain.models import StoredClaim
 
 
 class StorageError(Exception):

@@ -10,7 +10,8 @@ import logging
 from bot.core.errors import StorageError
 from bot.core.live import Snapshot
 from bot.core.metrics import Metrics
-from bot.core.models import (
+from bot.core.ports import ReplyLog
+from bot.domain.models import (
     FEEDBACK_ACTIONS,
     Candidate,
     Claim,
@@ -21,7 +22,6 @@ from bot.core.models import (
     ReplyAction,
     ReplyKind,
 )
-from bot.core.ports import ReplyLog
 
 logger = logging.getLogger(__name__)
 

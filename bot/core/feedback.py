@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
-from bot.core.models import FEEDBACK_ACTIONS, Reply, ReplyAction
 from bot.core.parsing import CommandError
-from bot.core.textcut import shorten
+from bot.domain.models import FEEDBACK_ACTIONS, Reply, ReplyAction
+from bot.domain.textcut import shorten
 
 THANKS = {
     ReplyAction.HELPFUL: "Thanks: marked as helpful.",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.core.models import Actor, Reply, ReplyKind
 from bot.core.parsing import CommandError
 from bot.core.ports import KeyStore, ReportQueue
+from bot.domain.models import Actor, Reply, ReplyKind
 
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)

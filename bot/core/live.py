@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.errors import StorageError
-from bot.core.models import StoredClaim
 from bot.core.ports import CatalogueSource
+from bot.domain.models import StoredClaim
 from bot.matching.matcher import ClaimMatcher, Thresholds
 from bot.matching.semantic import SemanticReranker
 

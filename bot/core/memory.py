@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from bot.core.models import Claim, StoredClaim
+from bot.domain.models import Claim, StoredClaim
 
 
 def _utc_now() -> dt.datetime:

@@ -26,11 +26,11 @@ from bot.catalogue.schema import (
 )
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
-from bot.core.evidence import lead_indexes
 from bot.core.forms import ALIAS_ADD, CLAIM_ADD, CLAIM_EDIT, EVIDENCE_ADD
-from bot.core.models import Alias, Claim, ClaimStatus, Evidence, Reply, ReplyAction, ReplyKind, Revision, StoredClaim
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
 from bot.core.ports import CatalogueEditor
+from bot.domain.evidence import lead_indexes
+from bot.domain.models import Alias, Claim, ClaimStatus, Evidence, Reply, ReplyAction, ReplyKind, Revision, StoredClaim
 
 NO_DATABASE = "Editing needs the database; this factbot runs from a YAML directory (--catalogue), which is read-only."
 EDITABLE_FIELDS = {

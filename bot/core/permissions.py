@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.models import Actor
+from bot.domain.models import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.core.models import Actor, ChannelState, Origin
 from bot.core.ports import ChannelSwitches, KeyStore
+from bot.domain.models import Actor, ChannelState, Origin
 
 
 def _utc_now() -> dt.datetime:

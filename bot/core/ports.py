@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from bot.core.models import (
+from bot.domain.models import (
     Actor,
     ChannelState,
     Claim,

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.forms import REPORT
-from bot.core.models import Reply, Report, ReportState
 from bot.core.moderation import add_alias, evidence_from, new_claim, saved
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
 from bot.core.ports import ReportQueue
-from bot.core.textcut import shorten
+from bot.domain.models import Reply, Report, ReportState
+from bot.domain.textcut import shorten
 
 NO_DATABASE = "Reports need the database; this factbot runs from a YAML directory (--catalogue)."
 

@@ -7,7 +7,7 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
-from bot.core.evidence import (
+from bot.domain.evidence import (
     LEAD_QUOTE_CHARS,
     ShownQuote,
     brief_of,
@@ -16,8 +16,8 @@ from bot.core.evidence import (
     shown_quote,
     source_line,
 )
-from bot.core.models import Claim, Reply, ReplyKind, Verdict
-from bot.core.textcut import shorten
+from bot.domain.models import Claim, Reply, ReplyKind, Verdict
+from bot.domain.textcut import shorten
 
 MAX_EXCERPT_CHARS = 1500
 

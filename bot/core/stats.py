@@ -8,9 +8,9 @@ import importlib.util
 from bot.core.chart import stats_chart
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec
 from bot.core.errors import EditRefused
-from bot.core.models import Attachment, Reply, ReplyKind, Stats
 from bot.core.parsing import parse_period
 from bot.core.services import Stores
+from bot.domain.models import Attachment, Reply, ReplyKind, Stats
 
 
 def period_label(stats: Stats) -> str:

@@ -53,7 +53,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.core.models import Candidate, Claim, Decision, MatchResult
+from bot.domain.models import Candidate, Claim, Decision, MatchResult
 from bot.matching.index import Bm25Index
 from bot.matching.negation import negation_cues
 from bot.matching.semantic import SemanticReranker, claim_similarities, fuse, pick_windows

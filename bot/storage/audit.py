@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.models import Actor
+from bot.domain.models import Actor
 from bot.storage.db import Database
 from bot.storage.tables import audit_log
 from bot.storage.time import Clock, utc_now

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.models import Actor, ChannelState, Origin
+from bot.domain.models import Actor, ChannelState, Origin
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database

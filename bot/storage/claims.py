@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.catalogue.schema import claim_to_dict, parse_claim
 from bot.core.errors import ClaimExists, NothingChanged, NotLatestRevision, StaleVersion, UnknownClaim, UnknownRevision
-from bot.core.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
+from bot.domain.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
 from bot.storage.audit import write_audit
 from bot.storage.db import CATALOGUE_IMPORT_LOCK_ID, Database
 from bot.storage.notify import CATALOGUE_CHANNEL, notify

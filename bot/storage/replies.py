@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.models import (
+from bot.domain.models import (
     Actor,
     ClaimCount,
     Decision,

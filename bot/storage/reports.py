@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from bot.core.models import Actor, Origin, Report, ReportState
+from bot.domain.models import Actor, Origin, Report, ReportState
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.fuzz import DISCORD_LINK, DISCORD_PINGS, SLACK_LINK, SLACK_PINGS, inspect, outside_code, run
-from bot.core.models import Reply, ReplyKind
+from bot.domain.models import Reply, ReplyKind
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -17,7 +17,7 @@ from bot.catalogue.schema import (
     claim_to_dict,
     parse_claim,
 )
-from bot.core.models import Verdict
+from bot.domain.models import Verdict
 
 
 def test_unquoted_false_verdict_from_yaml_means_the_verdict_false():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core.chart import stats_chart, stats_figure
-from bot.core.models import ClaimCount, Stats
+from bot.domain.models import ClaimCount, Stats
 
 NOW = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.commands import CommandRegistry, CommandSpec, basic_registry, info
-from bot.core.models import ReplyKind
+from bot.domain.models import ReplyKind
 
 
 async def _noop(ctx, args):

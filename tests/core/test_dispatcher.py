@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.commands import CommandSpec, info
 from bot.core.live import LiveCatalogue
-from bot.core.models import ReplyAction, ReplyKind
+from bot.domain.models import ReplyAction, ReplyKind
 from tests.fakes.fake_adapter import make_actor
 
 STAGED = "The 1969 Moon landing was staged in a film studio"
@@ -32,7 +32,7 @@ async def test_unwatched_channel_direct_message_bots_and_self_get_no_unprompted_
     assert await fake.say(STAGED, actor=make_actor("webhook", bot=True)) == []
     assert await fake.say(STAGED, actor=make_actor("factbot", is_self=True)) == []
     event_origin = fake.origin("c1", direct=True)
-    from bot.core.models import MessageEvent
+    from bot.domain.models import MessageEvent
 
     assert await fake.deliver(MessageEvent(make_actor(), event_origin, STAGED)) == []
 

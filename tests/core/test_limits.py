@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.limits import SLOW_DOWN, LimitConfig, Limits
 from bot.core.memory import MemoryKeyStore
-from bot.core.models import ReplyKind
+from bot.domain.models import ReplyKind
 from bot.storage.keys import SqlKeyStore
 from tests.fakes.fake_adapter import make_actor
 

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 from bot.core.live import LiveCatalogue
-from bot.core.models import StoredClaim
+from bot.domain.models import StoredClaim
 from bot.matching.matcher import Thresholds
 
 

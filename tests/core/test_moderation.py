@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select, text, update
 
-from bot.core.models import ReplyKind
+from bot.domain.models import ReplyKind
 from bot.storage.tables import audit_log, claim_revisions
 from tests.fakes.fake_adapter import make_actor
 
@@ -98,7 +98,7 @@ async def test_two_concurrent_editors_one_wins_the_other_is_told_nothing_lost(se
 
 
 def dispatcher_origin():
-    from bot.core.models import Origin
+    from bot.domain.models import Origin
 
     return Origin(platform="fake", channel_id="c9", workspace_id="w1", message_id="x")
 
@@ -340,7 +340,7 @@ async def test_feedback_round_trip_and_stats_with_chart(services, db_fake):
 
 
 def _action(value):
-    from bot.core.models import ReplyAction
+    from bot.domain.models import ReplyAction
 
     return ReplyAction(value)
 

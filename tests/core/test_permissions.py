@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.models import Actor
 from bot.core.permissions import ModeratorConfig, is_moderator
+from bot.domain.models import Actor
 
 
 def actor(**kwargs) -> Actor:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core.memory import MemoryKeyStore
-from bot.core.models import Origin
 from bot.core.policy import PolicyConfig, ReplyPolicy
+from bot.domain.models import Origin
 from tests.fakes.fake_adapter import make_actor
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.models import (
+from bot.domain.models import (
     Actor,
     CommandEvent,
     Event,

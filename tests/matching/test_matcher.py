@@ -9,7 +9,7 @@ import pytest
 
 import bot.matching.matcher as matcher_module
 from bot.catalogue.loader import load_claims
-from bot.core.models import Alias, Candidate, Claim, ClaimStatus, Decision, Verdict
+from bot.domain.models import Alias, Candidate, Claim, ClaimStatus, Decision, Verdict
 from bot.matching.matcher import ClaimMatcher, Thresholds
 from bot.settings import MatcherSettings
 

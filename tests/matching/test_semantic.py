@@ -24,7 +24,7 @@ from bot.app import semantic_from
 from bot.catalogue.loader import load_claims
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue
-from bot.core.models import Alias, Decision
+from bot.domain.models import Alias, Decision
 from bot.matching.matcher import ClaimMatcher, Thresholds
 from bot.matching.semantic import (
     Encoder,

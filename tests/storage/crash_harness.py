@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from bot.catalogue.loader import load_claims
-from bot.core.models import Actor
+from bot.domain.models import Actor
 from bot.storage.claims import SqlClaimStore
 from bot.storage.db import Database
 from bot.storage.tables import audit_log, claim_revisions

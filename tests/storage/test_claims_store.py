@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from bot.catalogue.schema import claim_to_dict
-from bot.core.models import Verdict
+from bot.domain.models import Verdict
 from bot.storage.claims import SqlClaimStore, content_hash
 from bot.storage.tables import claim_revisions, claims
 

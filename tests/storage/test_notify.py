@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.app import open_services
-from bot.core.models import Origin
+from bot.domain.models import Origin
 from bot.settings import load_settings
 from bot.storage.db import Database
 from bot.storage.notify import CATALOGUE_CHANNEL, ChangeListener, notify

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from bot.app import open_services
-from bot.core.models import MessageEvent, Origin, ReplyKind
+from bot.domain.models import MessageEvent, Origin, ReplyKind
 from bot.settings import load_settings
 from tests.conftest import FIXTURE_CLAIMS, PG_URL, PROJECT_ROOT
 from tests.fakes.fake_adapter import make_actor

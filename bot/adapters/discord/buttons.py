@@ -10,7 +10,7 @@ from bot.adapters.discord.render import CHECKED_TEXT_FIELD
 from bot.adapters.discord.respond import respond
 from bot.adapters.discord.text import unquote
 from bot.adapters.discord.translate import interaction_actor, interaction_origin
-from bot.core.models import FEEDBACK_ACTIONS, ReplyAction
+from bot.domain.models import FEEDBACK_ACTIONS, ReplyAction
 
 REPORT_FORM = "report"
 

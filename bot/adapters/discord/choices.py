@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from discord import app_commands
 
 from bot.adapters.discord.text import clip
-from bot.core.models import StoredClaim
+from bot.domain.models import StoredClaim
 
 MAX_CHOICES = 25
 NAME_MAX = 100

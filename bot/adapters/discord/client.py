@@ -18,7 +18,7 @@ from bot.adapters.discord.tree import build_tree
 from bot.adapters.discord.views import ActionButton
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import StorageError
-from bot.core.models import MessageEvent, ReplyAction
+from bot.domain.models import MessageEvent, ReplyAction
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)

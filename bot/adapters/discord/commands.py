@@ -9,7 +9,7 @@ from bot.adapters.discord.choices import claim_choices
 from bot.adapters.discord.host import host_of
 from bot.adapters.discord.respond import respond
 from bot.adapters.discord.translate import action_event, interaction_actor, interaction_origin
-from bot.core.models import CommandEvent
+from bot.domain.models import CommandEvent
 
 CONTEXT_MENU_NAME = "Fact-check this message"
 TEXT_MAX = 2000

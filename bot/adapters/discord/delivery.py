@@ -13,7 +13,7 @@ import discord
 from bot.adapters.discord.host import ForbiddenChannels
 from bot.adapters.discord.render import Outgoing, render
 from bot.adapters.discord.views import view_for
-from bot.core.models import Attachment, Reply
+from bot.domain.models import Attachment, Reply
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 import discord
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.models import ReplyAction
+from bot.domain.models import ReplyAction
 
 # After a 403 in a channel, stay quiet there this long (repeated 403s count towards Discord's invalid-request ban).
 FORBIDDEN_BACKOFF_SECONDS = 600.0

@@ -15,7 +15,7 @@ from bot.adapters.discord.commands import autocomplete_claim_id, run_line
 from bot.adapters.discord.host import host_of
 from bot.adapters.discord.modals import FormModal
 from bot.adapters.discord.translate import interaction_actor
-from bot.core.models import Stance, Verdict
+from bot.domain.models import Stance, Verdict
 
 log = logging.getLogger(__name__)
 

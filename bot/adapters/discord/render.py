@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import discord
 
 from bot.adapters.discord.text import clip, defuse_mentions, inert_links, no_previews, quote, untrusted
-from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
-from bot.core.models import Attachment, Claim, Reply, ReplyKind, Verdict
+from bot.domain.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
+from bot.domain.models import Attachment, Claim, Reply, ReplyKind, Verdict
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256

@@ -12,7 +12,7 @@ import discord
 from bot.adapters.discord.delivery import ANSWERED, Deferral, answer_interaction
 from bot.adapters.discord.host import defer_in, host_of
 from bot.core.commands import error
-from bot.core.models import Reply
+from bot.domain.models import Reply
 
 log = logging.getLogger(__name__)
 

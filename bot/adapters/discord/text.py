@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.textcut import grapheme_cut
+from bot.domain.textcut import grapheme_cut
 
 ELLIPSIS = "\u2026"
 ZERO_WIDTH_SPACE = "\u200b"

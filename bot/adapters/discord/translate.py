@@ -6,7 +6,7 @@ import re
 
 import discord
 
-from bot.core.models import Actor, MentionEvent, MessageActionEvent, MessageEvent, Origin
+from bot.domain.models import Actor, MentionEvent, MessageActionEvent, MessageEvent, Origin
 
 PLATFORM = "discord"
 # Only message types a person writes; joins, pins, thread notices and the like are never fact-checked.

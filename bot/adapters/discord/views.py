@@ -9,8 +9,8 @@ import discord
 
 from bot.adapters.discord.host import host_of
 from bot.adapters.discord.once import first_delivery
-from bot.core.evidence import has_more
-from bot.core.models import Reply, ReplyAction, ReplyKind
+from bot.domain.evidence import has_more
+from bot.domain.models import Reply, ReplyAction, ReplyKind
 
 # Custom ids are at most 100 characters: a short code per action leaves room for an 80-character claim id.
 CODES: dict[ReplyAction, str] = {

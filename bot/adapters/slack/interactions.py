@@ -21,7 +21,7 @@ from bot.adapters.slack.work import Work
 from bot.core.commands import error
 from bot.core.dispatcher import Dispatcher
 from bot.core.forms import FormSpec
-from bot.core.models import FEEDBACK_ACTIONS, Actor, CommandEvent, Origin, Reply, ReplyKind
+from bot.domain.models import FEEDBACK_ACTIONS, Actor, CommandEvent, Origin, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 

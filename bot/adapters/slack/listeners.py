@@ -26,7 +26,7 @@ from bot.adapters.slack.render import ACTION_EVIDENCE, ACTION_FEEDBACK, ACTION_R
 from bot.adapters.slack.timing import database_call
 from bot.adapters.slack.work import Work
 from bot.core.dispatcher import Dispatcher, is_bare_mention
-from bot.core.models import CommandEvent, Event, Reply
+from bot.domain.models import CommandEvent, Event, Reply
 
 log = logging.getLogger(__name__)
 

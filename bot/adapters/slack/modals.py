@@ -14,9 +14,9 @@ from bot.adapters.slack.render import Block, context, section
 from bot.core.commands import info
 from bot.core.dispatcher import Dispatcher
 from bot.core.forms import FormSpec
-from bot.core.models import Actor, Reply, ReplyKind, Stance
 from bot.core.parsing import CommandError, parse_target
-from bot.core.textcut import grapheme_cut
+from bot.domain.models import Actor, Reply, ReplyKind, Stance
+from bot.domain.textcut import grapheme_cut
 
 CALLBACK_ID = "factbot:form"
 # Slack's modal limits: a 24-character title, 3,000 characters of metadata and per text input.

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from bot.core.textcut import grapheme_cut
+from bot.domain.textcut import grapheme_cut
 
 ELLIPSIS = "\u2026"
 MAX_URL = 2000

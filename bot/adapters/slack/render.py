@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.adapters.slack.manifest import COMMAND
 from bot.adapters.slack.mrkdwn import cut_mrkdwn, fit, link, slack_unescape
-from bot.core.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
-from bot.core.models import Claim, Reply, ReplyAction, ReplyKind, Verdict
+from bot.domain.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
+from bot.domain.models import Claim, Reply, ReplyAction, ReplyKind, Verdict
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks): 50 blocks, 3,000 characters per section,
 # 10 elements per context or actions block, 75 characters per button label, 2,000 per button value.

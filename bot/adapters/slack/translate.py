@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.models import Actor, MentionEvent, MessageActionEvent, MessageEvent, Origin
+from bot.domain.models import Actor, MentionEvent, MessageActionEvent, MessageEvent, Origin
 
 PLATFORM = "slack"
 # A Slack user mention as it arrives in event text: <@U123> or <@U123|name>.

@@ -29,8 +29,8 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack.app import uses_oauth
 from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.redact import install_token_filter
-from bot.adapters.slack.runner import SHUTDOWN_SECONDS, run_worker, stop_on_signals
 from bot.adapters.slack.web import REQUEST_GRACE_SECONDS
+from bot.adapters.slack.worker import SHUTDOWN_SECONDS, run_worker, stop_on_signals
 from bot.app import open_database
 from bot.logs import configure_logging
 from bot.settings import CONFIG_ENV, SECTIONS, Settings, SettingsError, load_settings, secret_values

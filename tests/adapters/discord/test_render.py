@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from bot.adapters.discord.render import MAX_PAGES, VERDICT_COLOURS, render, visible_size
 from bot.catalogue.loader import load_claims
-from bot.core.evidence import CHAT_BUDGET
-from bot.core.models import Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from bot.domain.evidence import CHAT_BUDGET
+from bot.domain.models import Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.fake_discord import payload_problems
 

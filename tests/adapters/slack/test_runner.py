@@ -143,7 +143,7 @@ async def test_healthz_answers_ok_and_turns_503_while_stopping(slack):
 async def test_http_mode_starts_and_answers_healthz_while_slack_is_unreachable(
     fake_slack, tmp_path, caplog, monkeypatch
 ):
-    from bot.adapters.slack.runner import run_worker
+    from bot.adapters.slack.worker import run_worker
 
     caplog.set_level("INFO")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-team1")  # Bolt reads it too; its warning about that is noise

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.adapters.slack.mrkdwn import cut_mrkdwn, fit, link, slack_escape, slack_unescape, truncate
 from bot.adapters.slack.render import MAX_BLOCKS, render
-from bot.core.models import Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
-from bot.core.textcut import grapheme_cut
+from bot.domain.models import Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from bot.domain.textcut import grapheme_cut
 from tests.adapters.slack.conftest import STAGED, make_settings
 from tests.fakes.fake_slack import event_body, mention, message_violations, sign, slash_command
 

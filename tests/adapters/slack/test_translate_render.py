@@ -12,9 +12,9 @@ from bot.adapters.slack.modals import FormState, field_errors, title
 from bot.adapters.slack.render import MAX_BLOCKS, MAX_SECTION, render, visible
 from bot.catalogue.loader import load_claims
 from bot.core.commands import error
-from bot.core.evidence import CHAT_BUDGET
 from bot.core.forms import CLAIM_ADD
-from bot.core.models import Attachment, Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
+from bot.domain.evidence import CHAT_BUDGET
+from bot.domain.models import Attachment, Candidate, Claim, Evidence, Reply, ReplyAction, ReplyKind, Stance, Verdict
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.fake_slack import message_violations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.core.evidence import (
+from bot.domain.evidence import (
     CHAT_BUDGET,
     brief_of,
     chat_card,
@@ -15,7 +15,7 @@ from bot.core.evidence import (
     shown_quote,
     source_line,
 )
-from bot.core.models import Claim, Evidence, Stance, Verdict
+from bot.domain.models import Claim, Evidence, Stance, Verdict
 
 S, C, X = Stance.SUPPORTS, Stance.CONTRADICTS, Stance.CONTEXT
 

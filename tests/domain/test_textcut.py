@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.textcut import grapheme_cut, scrub, shorten
+from bot.domain.textcut import grapheme_cut, scrub, shorten
 
 
 def test_one_cut_for_every_renderer_keeps_every_visible_character_whole():

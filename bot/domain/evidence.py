@@ -11,16 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.catalogue.schema import MAX_BRIEF
-from bot.core.models import Claim, Evidence, Stance
-from bot.core.textcut import shorten
+from bot.domain.models import Claim, Evidence, Stance
+from bot.domain.textcut import shorten
 
 # How many excerpts a chat-sized fact-check shows: one per side.
 LEAD_EXCERPTS = 2
 # How much of a leading excerpt (or its translation) a chat-sized reply quotes before cutting with an ellipsis.
 LEAD_QUOTE_CHARS = 320
-# The longest brief a chat-sized reply shows (the catalogue's limit for `brief`).
-BRIEF_CHARS = MAX_BRIEF
+# The longest brief a chat-sized reply shows, and the catalogue's limit for `brief`.
+BRIEF_CHARS = 300
 SIDE_ORDER = (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.CONTEXT)
 STANCE_LABELS = {
     Stance.SUPPORTS: "supports the claim",

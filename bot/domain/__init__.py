@@ -1,0 +1,1 @@
+"""The domain at the bottom of every layer: claims, evidence, events and replies, and the rules that need only them."""
