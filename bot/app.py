@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.limits import LimitConfig, Limits
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
+from bot.core.metrics import Metrics
 from bot.core.permissions import ModeratorConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.core.ports import CatalogueSource, KeyStore
@@ -22,11 +23,14 @@ from bot.core.registry import default_registry
 from bot.core.services import Stores
 from bot.matching.matcher import Thresholds
 from bot.matching.semantic import SemanticReranker, load_reranker
+from bot.ops.metrics import prometheus
+from bot.ops.server import OpsRoutes, OpsServer
 from bot.settings import MatcherSettings, Settings
 from bot.storage.audit import SqlAuditLog
 from bot.storage.channels import SqlChannelStore
 from bot.storage.claims import SqlClaimStore, SyncReport
 from bot.storage.db import Database, redacted
+from bot.storage.health import DatabaseProbe
 from bot.storage.keys import SqlKeyStore
 from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, ChangeListener
 from bot.storage.replies import SqlReplyLog
@@ -81,6 +85,35 @@ class Services:
             "reports": await SqlReportStore(self.database).prune(dt.timedelta(days=retention.report_days)),
             "replies": await SqlReplyLog(self.database).prune(dt.timedelta(days=retention.feedback_days)),
         }
+
+    def ops_routes(
+        self, *, figures: Callable[[], dict[str, float]] | None = None, in_flight: Callable[[], int] = lambda: 0
+    ) -> OpsRoutes:
+        """/healthz and /metrics for this process: the database probe (storage's, on a connection of its own)."""
+        ops = self.settings.ops
+        probe = DatabaseProbe(self.database, ops.health_timeout_seconds) if self.database is not None else None
+        return OpsRoutes(
+            probe=probe,
+            figures=figures or self.dispatcher.metrics.snapshot,
+            in_flight=in_flight,
+            metrics=ops.metrics,
+        )
+
+    @asynccontextmanager
+    async def ops_server(
+        self, *, figures: Callable[[], dict[str, float]] | None = None, in_flight: Callable[[], int] = lambda: 0
+    ) -> AsyncIterator[int | None]:
+        """Serve /healthz and /metrics on OPS_PORT while the block runs (Discord, Slack Socket Mode); None if off."""
+        ops = self.settings.ops
+        if not ops.port:
+            yield None
+            return
+        server = OpsServer(self.ops_routes(figures=figures, in_flight=in_flight), ops.host, ops.port)
+        port = await server.start()
+        try:
+            yield port
+        finally:
+            await server.stop()
 
     @asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -192,7 +225,8 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
         limits = Limits(keys, LimitConfig(**settings.limits.model_dump()))
-        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, limits=limits)
+        metrics = Metrics(listener=prometheus())
+        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, metrics, limits=limits)
         try:
             yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
         finally:

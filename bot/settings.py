@@ -230,8 +230,6 @@ class SlackSettings(Section):
     watch_channels: bool = False
     workers: int = Field(1, ge=1, le=64)
     reuse_port: bool = False
-    health_timeout_seconds: float = Field(1.0, gt=0.0, le=30.0)
-    metrics: bool = True
 
     @field_validator("port", mode="before")
     @classmethod
@@ -240,6 +238,16 @@ class SlackSettings(Section):
         if not any(name.upper() == "SLACK_PORT" for name in os.environ) and os.environ.get("PORT"):
             return os.environ["PORT"]
         return value
+
+
+class OpsSettings(Section):
+    """/healthz and /metrics: on Slack HTTP mode's own port, and on OPS_PORT (0: off) for Discord and Socket Mode."""
+
+    model_config = SettingsConfigDict(env_prefix="OPS_")
+    host: str = "0.0.0.0"
+    port: int = Field(0, ge=0, le=65535)
+    metrics: bool = True
+    health_timeout_seconds: float = Field(1.0, gt=0.0, le=30.0)
 
 
 class LogSettings(Section):
@@ -268,6 +276,7 @@ class Settings(BaseModel):
     limits: LimitSettings
     discord: DiscordSettings
     slack: SlackSettings
+    ops: OpsSettings
     log: LogSettings
     config_file: Path | None = None
 
@@ -282,6 +291,7 @@ SECTIONS: dict[str, type[Section]] = {
     "limits": LimitSettings,
     "discord": DiscordSettings,
     "slack": SlackSettings,
+    "ops": OpsSettings,
     "log": LogSettings,
 }
 

@@ -6,20 +6,36 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 LATENCY_WINDOW = 10_000
 
 
-class Metrics:
-    """Cheap to update on every message; `snapshot()` reads them for a report."""
+class MetricsListener(Protocol):
+    """Somewhere else the figures go as they happen, such as a Prometheus exporter."""
 
-    def __init__(self) -> None:
+    def counted(self, name: str, amount: int) -> None:
+        """An event was counted."""
+        ...
+
+    def timed(self, seconds: float) -> None:
+        """A match took this long."""
+        ...
+
+
+class Metrics:
+    """Cheap to update on every message; `snapshot()` reads them for a report, and a listener may mirror them."""
+
+    def __init__(self, listener: MetricsListener | None = None) -> None:
         self.counters: Counter[str] = Counter()
         self._latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self.listener = listener
 
     def incr(self, name: str, amount: int = 1) -> None:
         """Count an event: replies, suggestions, no-match, duplicates dropped, database errors..."""
         self.counters[name] += amount
+        if self.listener is not None:
+            self.listener.counted(name, amount)
 
     @contextmanager
     def timed_match(self) -> Iterator[None]:
@@ -28,7 +44,10 @@ class Metrics:
         try:
             yield
         finally:
-            self._latencies.append((time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - started
+            self._latencies.append(seconds * 1000)
+            if self.listener is not None:
+                self.listener.timed(seconds)
 
     def snapshot(self) -> dict[str, float]:
         """Counters plus match latency p50/p99 (ms) over the last 10,000 matches."""

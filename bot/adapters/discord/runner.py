@@ -144,7 +144,7 @@ async def run(
     announce_mode(settings)
     stop = asyncio.Event()
     with stop_on_signals(stop), redirected(Endpoints.from_settings(discord_settings)):
-        async with open_services(settings) as services, services.background():
+        async with open_services(settings) as services, services.background(), services.ops_server():
             client = FactbotClient(services.dispatcher, discord_settings, identify_lock=identify_lock_for(services))
             try:
                 return await serve(

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.adapters.slack.timing import WorkTimes
+from bot.ops.metrics import prometheus
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Work:
         self._running += 1
         self._idle.clear()
         started = time.perf_counter()
+        exported = prometheus()
+        exported.in_flight.labels("slack").inc()
         try:
             with self.times.measure():
                 yield
@@ -42,6 +45,8 @@ class Work:
             self.failures += 1
             log.exception("Slack %s failed after it was acknowledged", kind, extra={"work": kind, **fields})
         finally:
+            exported.in_flight.labels("slack").dec()
+            exported.work.labels("slack").observe(time.perf_counter() - started)
             self._running -= 1
             if self._running == 0:
                 self._idle.set()

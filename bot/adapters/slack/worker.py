@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack.app import SlackBot, SlackConfigError, build_bot
 from bot.adapters.slack.web import HttpServer
 from bot.app import open_services
+from bot.ops.server import OpsRoutes
 from bot.settings import Settings, SlackSettings
 
 log = logging.getLogger(__name__)
@@ -46,29 +47,27 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> int:
     with stop_on_signals(stop):
         async with open_services(settings) as services, services.background():
             bot = await build_bot(settings.slack, services.dispatcher, services.database)
+            ops = services.ops_routes(figures=bot.metrics, in_flight=lambda: bot.work.running)
             try:
-                return await serve(bot, settings.slack, stop)
+                if settings.slack.mode == "socket":
+                    async with services.ops_server(figures=bot.metrics, in_flight=lambda: bot.work.running):
+                        return await serve(bot, settings.slack, stop, ops)
+                return await serve(bot, settings.slack, stop, ops)
             finally:
                 await bot.aclose(SHUTDOWN_SECONDS)
                 log.info("final metrics", extra={**bot.metrics(), "pid": os.getpid()})
                 log.info("factbot stopped", extra={"failures_after_ack": bot.work.failures})
 
 
-async def serve(bot: SlackBot, settings: SlackSettings, stop: asyncio.Event) -> int:
-    """Serve in the configured mode until `stop` is set; 1 if Slack refuses the bot token."""
+async def serve(bot: SlackBot, settings: SlackSettings, stop: asyncio.Event, ops: OpsRoutes | None = None) -> int:
+    """Serve in the configured mode until `stop` is set; 1 if Slack refuses the bot token. HTTP mode serves the ops
+    routes on its own port; Socket Mode leaves them to OPS_PORT."""
     if settings.mode == "socket":
         if not bot.oauth and await sign_in(bot, stop) is False:
             return 1
         await serve_socket_mode(bot, _app_token(settings), stop)
         return 0
-    server = HttpServer(
-        bot,
-        settings.host,
-        settings.port,
-        reuse_port=settings.reuse_port,
-        health_timeout=settings.health_timeout_seconds,
-        metrics=settings.metrics,
-    )
+    server = HttpServer(bot, settings.host, settings.port, reuse_port=settings.reuse_port, ops=ops)
     await server.start()
     # HTTP mode answers /healthz (and Slack's requests, when Slack can reach it) before Slack can be reached: a
     # network that is not up yet is retried in the background; only a token Slack refuses stops the process.

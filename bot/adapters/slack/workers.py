@@ -16,8 +16,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -29,10 +31,11 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack.app import uses_oauth
 from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.redact import install_token_filter
-from bot.adapters.slack.web import REQUEST_GRACE_SECONDS
 from bot.adapters.slack.worker import SHUTDOWN_SECONDS, run_worker, stop_on_signals
 from bot.app import open_database
 from bot.logs import configure_logging
+from bot.ops.metrics import MULTIPROCESS_ENV, worker_exited
+from bot.ops.server import REQUEST_GRACE_SECONDS
 from bot.settings import CONFIG_ENV, SECTIONS, Settings, SettingsError, load_settings, secret_values
 from bot.storage.db import DatabaseUnavailable
 
@@ -105,6 +108,10 @@ async def prepare(settings: Settings) -> int:
         except SlackApiError as exc:
             log.error("Slack refused the bot token", extra={"error": exc.response.get("error")})
             return 1
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            # Slack cannot be reached yet: the workers serve /healthz meanwhile and keep trying themselves.
+            log.warning("cannot reach Slack to check the bot token; workers will retry", extra={"error": str(exc)})
+            return 0
     log.info("signed in to Slack", extra={"team": identity.get("team_id"), "bot_user": identity.get("user_id")})
     return 0
 
@@ -116,8 +123,16 @@ async def supervise(settings: Settings) -> int:
         status = await prepare(settings)
         if status != 0:
             return status
-        pool = WorkerPool(settings.slack.workers, worker_environment(settings, os.environ))
-        return await pool.run(stop)
+        env = worker_environment(settings, os.environ)
+        # The workers write their metrics into one folder, so whichever answers /metrics reports the whole pool.
+        own_folder = MULTIPROCESS_ENV not in env
+        if own_folder:
+            env[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="factbot-metrics-")
+        try:
+            return await WorkerPool(settings.slack.workers, env).run(stop)
+        finally:
+            if own_folder:
+                shutil.rmtree(env[MULTIPROCESS_ENV], ignore_errors=True)
 
 
 class WorkerPool:
@@ -178,6 +193,7 @@ class WorkerPool:
                 finally:
                     if process.stdin is not None:
                         process.stdin.close()
+                    worker_exited(process.pid, self.env.get(MULTIPROCESS_ENV))
                 if stop.is_set():
                     self.exit_codes.append(code)
                     return

@@ -101,11 +101,13 @@ async def start_bot(tmp_path) -> AsyncIterator[StartBot]:
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
-        async def start(settings: Settings, **server_options: Any) -> Harness:
+        async def start(settings: Settings, *, metrics: bool = True, **server_options: Any) -> Harness:
             services = await stack.enter_async_context(open_services(settings))
             bot = await build_bot(settings.slack, services.dispatcher, services.database)
             stack.push_async_callback(bot.aclose, 5)
-            server = HttpServer(bot, "127.0.0.1", 0, **server_options)
+            ops = services.ops_routes(figures=bot.metrics, in_flight=lambda: bot.work.running)
+            ops.metrics = metrics
+            server = HttpServer(bot, "127.0.0.1", 0, ops=ops, **server_options)
             port = await server.start()
             stack.push_async_callback(server.stop)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", session)

@@ -1,4 +1,7 @@
-"""Database reachability for /healthz: a cheap SELECT 1 on a connection of its own, with a short timeout."""
+"""Database reachability for /healthz: a cheap SELECT 1 on a connection of its own, with a short timeout.
+
+Storage owns every database connection; the ops server asks this probe, it never builds an engine itself.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ log = logging.getLogger(__name__)
 # However often /healthz is requested (it is public), each worker asks the database at most once a second.
 CACHE_SECONDS = 1.0
 # Part of the timeout a check may run over while its connection is cut and cleaned up: /healthz answers within
-# SLACK_HEALTH_TIMEOUT_SECONDS and this tenth.
+# OPS_HEALTH_TIMEOUT_SECONDS and this tenth.
 GRACE = 0.1
 
 
