@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.catalogue.loader import load_claims
 from bot.core.dispatcher import Dispatcher
@@ -23,18 +24,13 @@ from bot.core.registry import default_registry
 from bot.core.services import Stores
 from bot.matching.matcher import Thresholds
 from bot.matching.semantic import SemanticReranker, load_reranker
-from bot.ops.metrics import prometheus
-from bot.ops.server import OpsRoutes, OpsServer
 from bot.settings import MatcherSettings, Settings
-from bot.storage.audit import SqlAuditLog
-from bot.storage.channels import SqlChannelStore
-from bot.storage.claims import SqlClaimStore, SyncReport
-from bot.storage.db import Database, redacted
-from bot.storage.health import DatabaseProbe
-from bot.storage.keys import SqlKeyStore
-from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, ChangeListener
-from bot.storage.replies import SqlReplyLog
-from bot.storage.reports import SqlReportStore
+
+if TYPE_CHECKING:
+    from bot.ops.server import OpsRoutes
+    from bot.storage.claims import SqlClaimStore, SyncReport
+    from bot.storage.db import Database
+    from bot.storage.notify import ChangeListener
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +75,10 @@ class Services:
         """Delete what retention says to forget: expired keys, old handled reports, old replies and feedback."""
         if self.database is None:
             return {}
+        from bot.storage.keys import SqlKeyStore
+        from bot.storage.replies import SqlReplyLog
+        from bot.storage.reports import SqlReportStore
+
         retention = self.settings.retention
         return {
             "keys": await SqlKeyStore(self.database).prune(),
@@ -89,7 +89,13 @@ class Services:
     def ops_routes(
         self, *, figures: Callable[[], dict[str, float]] | None = None, in_flight: Callable[[], int] = lambda: 0
     ) -> OpsRoutes:
-        """/healthz and /metrics for this process: the database probe (storage's, on a connection of its own)."""
+        """/healthz and /metrics for this process: the database probe (storage's, on a connection of its own). A
+        process that serves them exports its figures to Prometheus from then on."""
+        from bot.ops.metrics import prometheus
+        from bot.ops.server import OpsRoutes
+        from bot.storage.health import DatabaseProbe
+
+        self.dispatcher.metrics.listener = prometheus()
         ops = self.settings.ops
         probe = DatabaseProbe(self.database, ops.health_timeout_seconds) if self.database is not None else None
         return OpsRoutes(
@@ -104,6 +110,8 @@ class Services:
         self, *, figures: Callable[[], dict[str, float]] | None = None, in_flight: Callable[[], int] = lambda: 0
     ) -> AsyncIterator[int | None]:
         """Serve /healthz and /metrics on OPS_PORT while the block runs (Discord, Slack Socket Mode); None if off."""
+        from bot.ops.server import OpsServer
+
         ops = self.settings.ops
         if not ops.port:
             yield None
@@ -120,6 +128,9 @@ class Services:
         """Run pruning and, on PostgreSQL, the change listener beside the adapter; stopped on exit."""
         tasks: list[asyncio.Task[None]] = []
         if self.database is not None:
+            from bot.storage.channels import SqlChannelStore
+            from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, ChangeListener
+
             handlers = {CATALOGUE_CHANNEL: self.catalogue.announce}
             if isinstance(self.stores.channels, SqlChannelStore):
                 handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
@@ -154,6 +165,9 @@ class Services:
 
 async def open_database(settings: Settings) -> tuple[Database, SqlClaimStore]:
     """Open the configured database, migrate it, and import the bundled catalogue if it is empty."""
+    from bot.storage.claims import SqlClaimStore
+    from bot.storage.db import Database, redacted
+
     database = Database(settings.database.resolved_url(), echo=settings.database.echo)
     try:
         await database.upgrade()
@@ -192,6 +206,12 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
     if catalogue_dir is not None:
         source, keys = MemoryCatalogue(load_claims(catalogue_dir)), MemoryKeyStore()
     else:
+        from bot.storage.audit import SqlAuditLog
+        from bot.storage.channels import SqlChannelStore
+        from bot.storage.keys import SqlKeyStore
+        from bot.storage.replies import SqlReplyLog
+        from bot.storage.reports import SqlReportStore
+
         database, store = await open_database(settings)
         source, keys = store, SqlKeyStore(database)
         stores = Stores(
@@ -225,8 +245,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
         limits = Limits(keys, LimitConfig(**settings.limits.model_dump()))
-        metrics = Metrics(listener=prometheus())
-        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, metrics, limits=limits)
+        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, Metrics(), limits=limits)
         try:
             yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
         finally:

@@ -13,13 +13,9 @@ import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from bot import __version__
-from bot.adapters.console import ConsoleAdapter, use_colour
-from bot.app import open_database, open_services, semantic_from, sync_catalogue, thresholds_from
 from bot.catalogue.dossier import load_dossier, source_problems
 from bot.catalogue.export import (
     ExportRefused,
@@ -32,16 +28,16 @@ from bot.catalogue.export import (
 from bot.catalogue.lint import DEFAULT_LANGUAGES, lint
 from bot.catalogue.loader import CatalogueError, load_claims, load_directory, missing_required
 from bot.catalogue.schema import FieldError
-from bot.core.errors import StorageError
+from bot.core.errors import DatabaseUnavailable, StorageError
 from bot.core.parsing import CommandError
 from bot.core.render import Style, render_reply
 from bot.core.stats import chart_of, charts_available, gather, stats_text
 from bot.domain.models import Claim, Decision, MatchResult, Origin
 from bot.logs import configure_logging
-from bot.matching.matcher import ClaimMatcher
-from bot.matching.semantic import SemanticUnavailable
 from bot.settings import Settings, SettingsError, example_env, load_settings, secret_values
-from bot.storage.db import DatabaseUnavailable, redacted
+
+if TYPE_CHECKING:
+    from bot.matching.matcher import ClaimMatcher
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
 
@@ -56,9 +52,13 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
 
 async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Print the reply a user would see for a statement."""
+    from bot.app import open_services
+
     text = " ".join(args.text).strip()
     if not text:
         raise UsageError('give the statement to check, e.g. factbot check "NATO promised not to expand"')
+    from bot.adapters.console import use_colour
+
     async with open_services(settings, catalogue_dir=args.catalogue) as services:
         replies = await services.dispatcher.fact_check(Origin(platform="cli", channel_id="cli"), text, record=False)
     style = Style(colour=use_colour(sys.stdout))
@@ -150,12 +150,17 @@ def stream_matches(matcher: ClaimMatcher, stdin: BinaryIO, stdout: TextIO, top: 
 async def _claims_for(settings: Settings, catalogue: Path | None) -> list[Claim]:
     if catalogue is not None:
         return load_claims(catalogue)
+    from bot.app import open_services
+
     async with open_services(settings) as services:
         return [s.claim for s in await services.source.all()]
 
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     """Stream JSON lines through the matcher."""
+    from bot.app import semantic_from, thresholds_from
+    from bot.matching.matcher import ClaimMatcher
+
     if not 1 <= args.top <= 100:
         raise UsageError("--top must be between 1 and 100")
     claims = asyncio.run(_claims_for(settings, args.catalogue))
@@ -165,6 +170,9 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     """Chat with factbot in the terminal."""
+    from bot.adapters.console import ConsoleAdapter
+    from bot.app import open_services
+
     user = "moderator" if args.moderator else args.user
     async with open_services(settings, catalogue_dir=args.catalogue) as services:
         await ConsoleAdapter(services.dispatcher, sys.stdin, sys.stdout, user=user).start()
@@ -200,6 +208,9 @@ def cmd_lint(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import later changes to claims/ without overwriting claims moderators changed in the database."""
+    from bot.app import open_database, sync_catalogue
+    from bot.storage.db import redacted
+
     directory = args.directory or settings.catalogue.dir
     claims = load_claims(directory)
     database, store = await open_database(settings)
@@ -255,6 +266,8 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     """Print the stats for a period and optionally write the chart."""
+    from bot.app import open_services
+
     try:
         async with open_services(settings) as services:
             figures = await gather(services.stores, args.period)
@@ -271,6 +284,9 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     """Create or migrate the database schema."""
+    from bot.app import open_database
+    from bot.storage.db import redacted
+
     database, _ = await open_database(settings)
     await database.dispose()
     print(f"{redacted(database.url)}: schema is current")
@@ -436,18 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (DatabaseUnavailable, SemanticUnavailable) as exc:
-        print(f"factbot: {exc}", file=sys.stderr)
-        return 1
-    except StorageError as exc:
-        print(f"factbot: {redacted(settings.database.resolved_url())}: {exc}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:
-        print(
-            f"factbot: cannot use the database {redacted(settings.database.resolved_url())}: "
-            f"{str(exc).splitlines()[0][:300]}",
-            file=sys.stderr,
-        )
+    except (DatabaseUnavailable, StorageError) as exc:
+        print(f"factbot: {_database_problem(settings, exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (`factbot match | head`); stop quietly, as Unix tools do.
@@ -458,3 +464,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Libraries a command loaded lazily (SQLAlchemy, the semantic model) raise their own errors: one line each.
+        name = f"{type(exc).__module__}.{type(exc).__name__}"
+        if name.startswith("sqlalchemy."):
+            print(f"factbot: {_database_problem(settings, exc)}", file=sys.stderr)
+            return 1
+        if name.endswith(".SemanticUnavailable"):
+            print(f"factbot: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _database_problem(settings: Settings, exc: BaseException) -> str:
+    """A one-line account of a database failure, naming the database without its password."""
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    from bot.storage.db import redacted
+
+    where = redacted(settings.database.resolved_url())
+    if isinstance(exc, StorageError):
+        return f"{where}: {exc}"
+    return f"cannot use the database {where}: {str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__}"

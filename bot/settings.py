@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The bundled catalogue: bot/claims links to the repository's claims/ and is package data in a wheel.
@@ -339,7 +338,7 @@ def secret_values(settings: Settings) -> list[str]:
     for name in SECTIONS:
         section = getattr(settings, name)
         found += [v.get_secret_value() for v in vars(section).values() if isinstance(v, SecretStr)]
-    password = make_url(settings.database.resolved_url()).password if "://" in settings.database.url else None
+    password = urlsplit(settings.database.url).password if "://" in settings.database.url else None
     if password:
         found.append(str(password))
     return [v for v in found if v]

@@ -63,3 +63,7 @@ class NotLatestRevision(EditRefused):
             f"Revision #{revision_id} is not the latest change to `{current.claim.id}` (now v{current.version}, by "
             f"{current.updated_by}); undo the later revisions first, newest first."
         )
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or used; the message names it without its password."""

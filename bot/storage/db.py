@@ -9,14 +9,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.core.errors import StorageError
+from bot.core.errors import DatabaseUnavailable, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +22,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every factbot process sharing a PostgreSQL database.
 MIGRATION_LOCK_ID = 0x66616374
 CATALOGUE_IMPORT_LOCK_ID = 0x66616375
+# The newest migration; a database already there needs no Alembic at all (a test keeps this equal to its head).
+HEAD_REVISION = "0004"
 WRITE_OPTION = "factbot_write"
 
 
@@ -59,10 +59,6 @@ def _begin(connection: Connection) -> None:
     # with SQLITE_BUSY when it then writes; reads start deferred and never block each other or writers (WAL).
     write = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached or used; the message names it without its password."""
 
 
 class Database:
@@ -123,6 +119,8 @@ class Database:
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe when several processes start at once."""
         try:
+            if await self._current():
+                return
             async with self.transaction() as connection:
                 await self.lock_for_transaction(connection, MIGRATION_LOCK_ID)
                 await connection.run_sync(_run_migrations)
@@ -130,6 +128,15 @@ class Database:
             cause = exc.__cause__ if isinstance(exc, StorageError) and exc.__cause__ else exc
             raise DatabaseUnavailable(f"cannot use the database {redacted(self.url)}: {_reason(cause)}") from exc
         log.info("database schema is current", extra={"database": redacted(self.url)})
+
+    async def _current(self) -> bool:
+        """Whether the schema is already at HEAD_REVISION: one query, so a short command never loads Alembic."""
+        async with self.engine.connect() as connection:
+            try:
+                version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            except SQLAlchemyError:
+                return False  # a new database: no version table yet
+        return bool(version == HEAD_REVISION)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -141,6 +148,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _run_migrations(connection: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

@@ -33,11 +33,11 @@ from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.redact import install_token_filter
 from bot.adapters.slack.worker import SHUTDOWN_SECONDS, run_worker, stop_on_signals
 from bot.app import open_database
+from bot.core.errors import DatabaseUnavailable
 from bot.logs import configure_logging
 from bot.ops.metrics import MULTIPROCESS_ENV, worker_exited
 from bot.ops.server import REQUEST_GRACE_SECONDS
 from bot.settings import CONFIG_ENV, SECTIONS, Settings, SettingsError, load_settings, secret_values
-from bot.storage.db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
