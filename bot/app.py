@@ -17,7 +17,7 @@ from bot.core.limits import LimitConfig, Limits
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
 from bot.core.metrics import Metrics
-from bot.core.permissions import ModeratorConfig
+from bot.core.permissions import AccessConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.core.ports import CatalogueSource, KeyStore
 from bot.core.registry import default_registry
@@ -239,13 +239,15 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             keys,
             channels=stores.channels,
         )
-        moderators = ModeratorConfig.build(
-            user_ids=settings.moderators.user_ids,
-            role_ids=settings.moderators.role_ids,
+        access = AccessConfig.build(
+            editor_user_ids=settings.editors.user_ids,
+            editor_role_ids=settings.editors.role_ids,
+            moderator_user_ids=settings.moderators.user_ids,
+            moderator_role_ids=settings.moderators.role_ids,
             trust_platform_admins=settings.moderators.trust_platform_admins,
         )
         limits = Limits(keys, LimitConfig(**settings.limits.model_dump()))
-        dispatcher = Dispatcher(catalogue, policy, default_registry(), moderators, stores, Metrics(), limits=limits)
+        dispatcher = Dispatcher(catalogue, policy, default_registry(), access, stores, Metrics(), limits=limits)
         try:
             yield Services(settings, source, keys, catalogue, dispatcher, database, store, stores)
         finally:

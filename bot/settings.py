@@ -132,15 +132,36 @@ class LimitSettings(Section):
     max_report_chars: int = Field(2000, ge=100, le=20_000)
 
 
+class EditorSettings(Section):
+    """Who curates the shared catalogue every community is answered from: `platform:id` or `platform:workspace:id`."""
+
+    model_config = SettingsConfigDict(env_prefix="EDITORS_")
+    user_ids: CommaList = ["console:moderator"]
+    role_ids: CommaList = []
+
+    _split = field_validator("user_ids", "role_ids", mode="before")(_split_list)
+
+
 class ModeratorSettings(Section):
-    """Who may edit the catalogue: ids written `platform:id` or `platform:workspace:id`."""
+    """Community moderators, `platform:workspace:id` only: their power ends at their server's or workspace's border."""
 
     model_config = SettingsConfigDict(env_prefix="MODERATORS_")
-    user_ids: CommaList = ["console:moderator"]
+    user_ids: CommaList = []
     role_ids: CommaList = []
     trust_platform_admins: bool = True
 
     _split = field_validator("user_ids", "role_ids", mode="before")(_split_list)
+
+    @field_validator("user_ids", "role_ids")
+    @classmethod
+    def _scoped(cls, refs: list[str]) -> list[str]:
+        for ref in refs:
+            if ref.count(":") != 2 or not all(ref.split(":")):
+                raise ValueError(
+                    f"{ref!r} names no community: write platform:workspace:id (discord:SERVER_ID:USER_ID, "
+                    "slack:TEAM_ID:USER_ID); to let someone edit the shared catalogue, use EDITORS_USER_IDS"
+                )
+        return refs
 
 
 class DiscordSettings(Section):
@@ -270,6 +291,7 @@ class Settings(BaseModel):
     catalogue: CatalogueSettings
     matcher: MatcherSettings
     policy: PolicySettings
+    editors: EditorSettings
     moderators: ModeratorSettings
     retention: RetentionSettings
     limits: LimitSettings
@@ -285,6 +307,7 @@ SECTIONS: dict[str, type[Section]] = {
     "catalogue": CatalogueSettings,
     "matcher": MatcherSettings,
     "policy": PolicySettings,
+    "editors": EditorSettings,
     "moderators": ModeratorSettings,
     "retention": RetentionSettings,
     "limits": LimitSettings,

@@ -15,7 +15,7 @@ from bot.core.commands import basic_registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.live import LiveCatalogue
 from bot.core.memory import MemoryCatalogue, MemoryKeyStore
-from bot.core.permissions import ModeratorConfig
+from bot.core.permissions import AccessConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.domain.models import Claim
 from bot.matching.matcher import Thresholds
@@ -40,7 +40,17 @@ def _isolated_environment(monkeypatch, tmp_path):
     """No test reads the developer's own settings or database."""
     for name in list(os.environ):
         if name.startswith(
-            ("DATABASE_", "MATCHER_", "POLICY_", "MODERATORS_", "CATALOGUE_", "LOG_", "LIMITS_", "FACTBOT_CONFIG")
+            (
+                "DATABASE_",
+                "MATCHER_",
+                "POLICY_",
+                "MODERATORS_",
+                "EDITORS_",
+                "CATALOGUE_",
+                "LOG_",
+                "LIMITS_",
+                "FACTBOT_CONFIG",
+            )
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
@@ -135,7 +145,7 @@ def policy_config() -> PolicyConfig:
 def dispatcher(fixture_claims, clock, policy_config) -> Dispatcher:
     catalogue = LiveCatalogue(MemoryCatalogue(fixture_claims), Thresholds())
     policy = ReplyPolicy(policy_config, MemoryKeyStore(clock=clock))
-    return Dispatcher(catalogue, policy, basic_registry(), ModeratorConfig(role_ids=frozenset({"fake:mods"})))
+    return Dispatcher(catalogue, policy, basic_registry(), AccessConfig(editor_role_ids=frozenset({"fake:mods"})))
 
 
 @pytest.fixture
@@ -155,7 +165,7 @@ async def services(database_url, monkeypatch, clock):
     monkeypatch.setenv("POLICY_WATCHED_CHANNELS", "fake:c1")
     monkeypatch.setenv("POLICY_MIN_LENGTH", "15")
     monkeypatch.setenv("POLICY_CHANNEL_REFRESH_SECONDS", "0")
-    monkeypatch.setenv("MODERATORS_ROLE_IDS", "fake:mods")
+    monkeypatch.setenv("EDITORS_ROLE_IDS", "fake:mods")
     async with open_services(load_settings(PROJECT_ROOT / "config" / "factbot.toml")) as built:
         yield built
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.parsing import CommandError, parse_duration
+from bot.core.permissions import Authority
 from bot.core.policy import ReplyPolicy
 from bot.core.ports import ChannelSwitches
 from bot.domain.models import Reply
@@ -64,9 +65,15 @@ def register(registry: CommandRegistry) -> None:
             "watch on|off|status",
             "let factbot reply unprompted in this channel, or not",
             watch,
-            moderator_only=True,
+            authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(
-        CommandSpec("mute", "mute DURATION|off", "pause unprompted replies in this channel", mute, moderator_only=True)
+        CommandSpec(
+            "mute",
+            "mute DURATION|off",
+            "pause unprompted replies in this channel",
+            mute,
+            authority=Authority.COMMUNITY_MODERATOR,
+        )
     )

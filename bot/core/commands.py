@@ -14,6 +14,7 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
+from bot.core.permissions import Authority, community_of
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
 from bot.domain.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
@@ -35,6 +36,12 @@ class CommandContext:
     policy: ReplyPolicy | None = None
     metrics: Metrics | None = None
     limits: Limits | None = None
+    authority: Authority = Authority.MEMBER
+
+    @property
+    def community(self) -> str:
+        """The community the command was used in; a community moderator's power ends at its border."""
+        return community_of(self.origin)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[list[Reply]]]
@@ -49,7 +56,7 @@ class CommandSpec:
     usage: str
     help: str
     handler: Handler
-    moderator_only: bool = False
+    authority: Authority = Authority.MEMBER
     aliases: tuple[str, ...] = ()
     accepts: Callable[[str], bool] | None = None  # checked only when invoked by an alias
     form: FormSpec | None = None
@@ -201,11 +208,18 @@ async def claim_search(ctx: CommandContext, args: str) -> list[Reply]:
     ]
 
 
+AUTHORITY_MARKERS = {
+    Authority.MEMBER: "",
+    Authority.COMMUNITY_MODERATOR: " (moderators)",
+    Authority.EDITOR: " (catalogue editors)",
+}
+
+
 async def help_command(ctx: CommandContext, args: str) -> list[Reply]:
     """List the commands this person may use."""
     lines = ["Commands:"]
     for spec in ctx.registry.specs():
-        marker = " (moderators)" if spec.moderator_only else ""
+        marker = AUTHORITY_MARKERS[spec.authority]
         lines.append(f"  {spec.usage}{marker}: {spec.help}")
     lines.append("Mention me with a claim, or in a reply to a message, to fact-check it.")
     return [info("\n".join(lines))]

@@ -18,7 +18,7 @@ from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue
 from bot.core.metrics import Metrics
 from bot.core.parsing import CommandError
-from bot.core.permissions import ModeratorConfig, is_moderator
+from bot.core.permissions import AccessConfig, Authority, authority, community_of
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
 from bot.domain.models import (
@@ -61,7 +61,7 @@ class Dispatcher:
         catalogue: LiveCatalogue,
         policy: ReplyPolicy,
         registry: CommandRegistry,
-        moderators: ModeratorConfig | None = None,
+        access: AccessConfig | None = None,
         stores: Stores | None = None,
         metrics: Metrics | None = None,
         *,
@@ -71,7 +71,7 @@ class Dispatcher:
         self.limits = limits
         self.policy = policy
         self.registry = registry
-        self.moderators = moderators or ModeratorConfig()
+        self.access = access or AccessConfig()
         self.stores = stores or Stores()
         self.metrics = metrics or Metrics()
 
@@ -174,9 +174,14 @@ class Dispatcher:
             self.metrics.incr("duplicates_dropped")
         return first
 
-    def is_moderator(self, actor: Actor) -> bool:
-        """The core's permission check, applied to every moderator-only command and form."""
-        return is_moderator(actor, self.moderators)
+    def authority(self, actor: Actor, origin: Origin) -> Authority:
+        """What this person may do where they are: the core's one permission decision, for commands and forms."""
+        return authority(actor, origin, self.access)
+
+    def may_run(self, command: str, actor: Actor, origin: Origin) -> bool:
+        """Whether a command (by name) is open to this person here; adapters use it to decide on showing a modal."""
+        spec = next((s for s in self.registry.specs() if s.name == command), None)
+        return spec is not None and self.authority(actor, origin) >= spec.authority
 
     def forms(self) -> dict[str, FormSpec]:
         """Every form adapters can show as a modal, by command name."""
@@ -185,18 +190,31 @@ class Dispatcher:
     async def _context(self, actor: Actor, origin: Origin) -> CommandContext:
         snapshot = await self.catalogue.current()
         return CommandContext(
-            actor, origin, snapshot, self.catalogue, self.registry, self.stores, self.policy, self.metrics, self.limits
+            actor,
+            origin,
+            snapshot,
+            self.catalogue,
+            self.registry,
+            self.stores,
+            self.policy,
+            self.metrics,
+            self.limits,
+            self.authority(actor, origin),
         )
 
-    async def _permitted(self, spec: CommandSpec, actor: Actor, how: str) -> bool:
-        if not spec.moderator_only or self.is_moderator(actor):
-            return True
+    async def _permitted(self, spec: CommandSpec, actor: Actor, origin: Origin, how: str) -> str | None:
+        """None when the person may run the command here, else the refusal (logged and audited)."""
+        if self.authority(actor, origin) >= spec.authority:
+            return None
+        needed = "a catalogue editor" if spec.authority is Authority.EDITOR else "a moderator of this community"
         log.warning(
-            "refused moderator command", extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform}
+            "refused command",
+            extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform, "needs": needed},
         )
         if self.stores.audit is not None:
-            await self.stores.audit.record(actor, spec.name, how, "refused", {"reason": "not a moderator"})
-        return False
+            detail = {"reason": f"not {needed}", "community": community_of(origin)}
+            await self.stores.audit.record(actor, spec.name, how, "refused", detail)
+        return refusal(spec)
 
     async def _run(
         self, actor: Actor, origin: Origin, call: Callable[[CommandContext], Awaitable[list[Reply]]]
@@ -223,8 +241,9 @@ class Dispatcher:
             hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else " Try `help`."
             return [error(f"Unknown command `{' '.join(line.split()[:2])[:60]}`.{hint}")]
         spec, args = resolved
-        if not await self._permitted(spec, actor, "command"):
-            return [error(f"`{spec.name}` is for moderators only.")]
+        refused = await self._permitted(spec, actor, origin, "command")
+        if refused is not None:
+            return [error(refused)]
         return await self._run(actor, origin, lambda ctx: spec.handler(ctx, args))
 
     async def submit_form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
@@ -235,8 +254,9 @@ class Dispatcher:
         spec = next((s for s in self.registry.specs() if s.name == form and s.form_handler is not None), None)
         if spec is None or spec.form_handler is None:
             return [error(f"Unknown form `{form[:60]}`.")]
-        if not await self._permitted(spec, actor, "form"):
-            return [error(f"`{spec.name}` is for moderators only.")]
+        refused = await self._permitted(spec, actor, origin, "form")
+        if refused is not None:
+            return [error(refused)]
         bounded = {scrub(str(k)[:40]): scrub(str(v)[:MAX_FORM_FIELD_CHARS]) for k, v in list(fields.items())[:20]}
         handler = spec.form_handler
         return await self._run(actor, origin, lambda ctx: handler(ctx, bounded))
@@ -244,6 +264,16 @@ class Dispatcher:
     async def feedback(self, actor: Actor, origin: Origin, reply_id: str, action: ReplyAction) -> list[Reply]:
         """A feedback button (helpful / not helpful / wrong claim) on one of the bot's replies."""
         return await self.run_command(actor, origin, f"feedback {reply_id} {action.value}")
+
+
+def refusal(spec: CommandSpec) -> str:
+    """Why a command was refused, and what the person can do instead."""
+    if spec.authority is Authority.EDITOR:
+        return (
+            f"`{spec.name}` is for catalogue editors only: it changes the shared catalogue that every community is "
+            "answered from. To suggest a change, `report TEXT | REASON` sends it to them."
+        )
+    return f"`{spec.name}` is for moderators of this community only."
 
 
 def _scrubbed(event: Event) -> Event:

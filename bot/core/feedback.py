@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.parsing import CommandError
+from bot.core.permissions import Authority, community_of
 from bot.domain.models import FEEDBACK_ACTIONS, Reply, ReplyAction
 from bot.domain.textcut import shorten
 
@@ -42,6 +43,8 @@ async def reply_details(ctx: CommandContext, args: str) -> list[Reply]:
     if log is None:
         raise EditRefused("Reply details need the database; this factbot runs from a YAML directory (--catalogue).")
     record = await log.details(reference)
+    if record is not None and ctx.authority < Authority.EDITOR and community_of(record.origin) != ctx.community:
+        record = None  # another community's reply: as unknown here as one past retention
     if record is None:
         raise CommandError("That reply is no longer known (replies are kept for the retention period).")
     score = f"{record.score:.3f}" if record.score is not None else "none"
@@ -64,7 +67,7 @@ def register(registry: CommandRegistry) -> None:
             "reply details REF",
             "why a reply was given: scores and the matched phrasing",
             reply_details,
-            moderator_only=True,
+            authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(

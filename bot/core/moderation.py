@@ -28,6 +28,7 @@ from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.forms import ALIAS_ADD, CLAIM_ADD, CLAIM_EDIT, EVIDENCE_ADD
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.permissions import Authority
 from bot.core.ports import CatalogueEditor
 from bot.domain.evidence import lead_indexes
 from bot.domain.models import Alias, Claim, ClaimStatus, Evidence, Reply, ReplyAction, ReplyKind, Revision, StoredClaim
@@ -451,7 +452,7 @@ def register(registry: CommandRegistry) -> None:
             "claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "add a claim with its first evidence",
             claim_add,
-            moderator_only=True,
+            authority=Authority.EDITOR,
             form=CLAIM_ADD,
             form_handler=claim_add_form,
         ),
@@ -460,7 +461,7 @@ def register(registry: CommandRegistry) -> None:
             "claim edit ID[@VERSION] claim|verdict|summary|brief VALUE",
             "change a claim's text, verdict, summary or brief",
             claim_edit,
-            moderator_only=True,
+            authority=Authority.EDITOR,
             form=CLAIM_EDIT,
             form_handler=claim_edit_form,
         ),
@@ -469,24 +470,24 @@ def register(registry: CommandRegistry) -> None:
             "claim retire ID[@VERSION] [| REASON]",
             "stop matching a claim",
             claim_retire,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "claim restore",
             "claim restore ID[@VERSION]",
             "match a retired claim again",
             claim_restore,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
-            "claim history", "claim history ID", "list a claim's revisions", claim_history, moderator_only=True
+            "claim history", "claim history ID", "list a claim's revisions", claim_history, authority=Authority.EDITOR
         ),
         CommandSpec(
             "alias add",
             "alias add ID[@VERSION] | TEXT [| LANG]",
             "add another way people say a claim",
             alias_add,
-            moderator_only=True,
+            authority=Authority.EDITOR,
             form=ALIAS_ADD,
             form_handler=alias_add_form,
         ),
@@ -495,14 +496,14 @@ def register(registry: CommandRegistry) -> None:
             "alias remove ID[@VERSION] | TEXT or NUMBER",
             "remove an alias",
             alias_remove,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "evidence add",
             "evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "add a verbatim excerpt",
             evidence_add,
-            moderator_only=True,
+            authority=Authority.EDITOR,
             form=EVIDENCE_ADD,
             form_handler=evidence_add_form,
         ),
@@ -511,37 +512,37 @@ def register(registry: CommandRegistry) -> None:
             "evidence remove ID[@VERSION] | NUMBER",
             "remove an excerpt",
             evidence_remove,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "evidence note",
             "evidence note ID[@VERSION] | NUMBER | NOTE or none",
             "set the caveat readers see beside an excerpt",
             evidence_note,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "evidence translate",
             "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION",
             "give a non-English excerpt its English translation",
             evidence_translate,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "evidence pin",
             "evidence pin ID[@VERSION] | NUMBER",
             "show an excerpt first in replies",
             evidence_pin,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
         CommandSpec(
             "evidence unpin",
             "evidence unpin ID[@VERSION] | NUMBER",
             "return to the automatic two-sided choice",
             evidence_unpin,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         ),
-        CommandSpec("undo", "undo REVISION", "revert the latest change to a claim", undo, moderator_only=True),
+        CommandSpec("undo", "undo REVISION", "revert the latest change to a claim", undo, authority=Authority.EDITOR),
     ]
     for spec in specs:
         registry.add(spec)

@@ -106,8 +106,10 @@ class ReportQueue(Protocol):
         """One report."""
         ...
 
-    async def list(self, *, include_handled: bool = False, limit: int = 20) -> list[Report]:
-        """Open reports (or all)."""
+    async def list(
+        self, *, include_handled: bool = False, limit: int = 20, community: Origin | None = None
+    ) -> list[Report]:
+        """Open reports (or all); with `community`, only those filed on its platform and workspace."""
         ...
 
     async def close(self, report_id: int, state: ReportState, *, actor: Actor, resolution: str | None) -> Report | None:

@@ -10,6 +10,7 @@ from bot.core.errors import EditRefused
 from bot.core.forms import REPORT
 from bot.core.moderation import add_alias, evidence_from, new_claim, saved
 from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.permissions import Authority, community_of
 from bot.core.ports import ReportQueue
 from bot.domain.models import Reply, Report, ReportState
 from bot.domain.textcut import shorten
@@ -61,7 +62,8 @@ async def queue_list(ctx: CommandContext, args: str) -> list[Reply]:
     everything = args.strip().lower() == "all"
     if args.strip() and not everything:
         raise CommandError("Usage: `queue list [all]`")
-    items = await queue_of(ctx).list(include_handled=everything)
+    community = None if ctx.authority >= Authority.EDITOR else ctx.origin
+    items = await queue_of(ctx).list(include_handled=everything, community=community)
     if not items:
         return [info("The queue is empty." if not everything else "No reports yet.")]
     title = "Reports (newest first):" if everything else "Open reports (oldest first):"
@@ -71,6 +73,7 @@ async def queue_list(ctx: CommandContext, args: str) -> list[Reply]:
 async def _close(ctx: CommandContext, args: str, state: ReportState) -> list[Reply]:
     number_text, note = split_fields(args, minimum=1, maximum=2, usage=f"queue {_verb(state)} NUMBER [| NOTE]")
     number = parse_number(number_text, "report")
+    await _visible_report(ctx, number)
     closed = await queue_of(ctx).close(number, state, actor=ctx.actor, resolution=note or None)
     if closed is None:
         raise CommandError(await _why_not_open(ctx, number))
@@ -81,8 +84,16 @@ def _verb(state: ReportState) -> str:
     return "resolve" if state is ReportState.RESOLVED else "dismiss"
 
 
+async def _visible_report(ctx: CommandContext, number: int) -> Report | None:
+    """A report this person may see: editors see every community's, community moderators only their own."""
+    item = await queue_of(ctx).get(number)
+    if item is not None and ctx.authority < Authority.EDITOR and community_of(item.origin) != ctx.community:
+        raise CommandError(f"There is no report #{number} in this community; `queue list` shows the open ones.")
+    return item
+
+
 async def _why_not_open(ctx: CommandContext, number: int) -> str:
-    existing = await queue_of(ctx).get(number)
+    existing = await _visible_report(ctx, number)
     if existing is None:
         return f"There is no report #{number}; `queue list` shows the open ones."
     return f"Report #{number} was already {existing.state.value} by {existing.handled_by}."
@@ -100,7 +111,7 @@ async def queue_dismiss(ctx: CommandContext, args: str) -> list[Reply]:
 
 async def _open_report(ctx: CommandContext, number_text: str) -> Report:
     number = parse_number(number_text, "report")
-    item = await queue_of(ctx).get(number)
+    item = await _visible_report(ctx, number)
     if item is None or item.state is not ReportState.OPEN:
         raise CommandError(await _why_not_open(ctx, number))
     return item
@@ -146,7 +157,13 @@ def register(registry: CommandRegistry) -> None:
         )
     )
     registry.add(
-        CommandSpec("queue list", "queue list [all]", "show reported messages", queue_list, moderator_only=True)
+        CommandSpec(
+            "queue list",
+            "queue list [all]",
+            "show reported messages",
+            queue_list,
+            authority=Authority.COMMUNITY_MODERATOR,
+        )
     )
     registry.add(
         CommandSpec(
@@ -154,12 +171,16 @@ def register(registry: CommandRegistry) -> None:
             "queue resolve NUMBER [| NOTE]",
             "mark a report handled",
             queue_resolve,
-            moderator_only=True,
+            authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(
         CommandSpec(
-            "queue dismiss", "queue dismiss NUMBER [| NOTE]", "dismiss a report", queue_dismiss, moderator_only=True
+            "queue dismiss",
+            "queue dismiss NUMBER [| NOTE]",
+            "dismiss a report",
+            queue_dismiss,
+            authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(
@@ -168,7 +189,7 @@ def register(registry: CommandRegistry) -> None:
             "queue to-claim NUMBER | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "turn a report into a new claim",
             queue_to_claim,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         )
     )
     registry.add(
@@ -177,6 +198,6 @@ def register(registry: CommandRegistry) -> None:
             "queue to-alias NUMBER | CLAIM_ID [| LANG]",
             "turn a report into an alias of a claim",
             queue_to_alias,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         )
     )

@@ -9,6 +9,7 @@ from bot.core.chart import stats_chart
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec
 from bot.core.errors import EditRefused
 from bot.core.parsing import parse_period
+from bot.core.permissions import Authority
 from bot.core.services import Stores
 from bot.domain.models import Attachment, Reply, ReplyKind, Stats
 
@@ -77,6 +78,6 @@ def register(registry: CommandRegistry) -> None:
             "stats [PERIOD]",
             "replies, feedback and reports for a period (7d, 30d, all)",
             stats,
-            moderator_only=True,
+            authority=Authority.EDITOR,
         )
     )

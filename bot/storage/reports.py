@@ -72,9 +72,15 @@ class SqlReportStore:
             row = (await connection.execute(select(reports).where(reports.c.id == report_id))).first()
         return self._report(row) if row else None
 
-    async def list(self, *, include_handled: bool = False, limit: int = 20) -> list[Report]:
-        """Open reports, oldest first; or every report, newest first."""
+    async def list(
+        self, *, include_handled: bool = False, limit: int = 20, community: Origin | None = None
+    ) -> list[Report]:
+        """Open reports, oldest first; or every report, newest first; only one community's when it is given."""
         query = select(reports)
+        if community is not None:
+            query = query.where(
+                reports.c.platform == community.platform, reports.c.workspace_id == community.workspace_id
+            )
         if include_handled:
             query = query.order_by(reports.c.id.desc())
         else:

@@ -93,7 +93,7 @@ def test_moderator_session_in_the_console(tmp_path):
     history = blocks[7]
     assert f"#{undo} v4 undo by moderator" in history and f"#{retire} v3 retire" in history
     assert f"#{add} v1 add" in history
-    assert "`claim retire` is for moderators only." in blocks[8]
+    assert "`claim retire` is for catalogue editors only" in blocks[8]
 
 
 def test_terminal_escapes_in_a_report_are_shown_not_obeyed(tmp_path):
@@ -120,8 +120,8 @@ def test_piped_input_is_echoed_the_discord_spelling_works_and_no_log_line_lands_
     out = result.stdout
     assert "moderator> /mod claim history nato-never-promised\nfactbot: " in out
     assert "History of `nato-never-promised`" in out and "Unknown command" not in out
-    assert "guest> /mod claim retire" in out and "is for moderators only" in out
-    assert "refused moderator command" not in out + result.stderr, "log lines stay out of the chat"
+    assert "guest> /mod claim retire" in out and "is for catalogue editors only" in out
+    assert "refused command" not in out + result.stderr, "log lines stay out of the chat"
     conflict = out.split("verdict false\n")[1]
     history = out.rsplit("History of", 1)[1]
     assert "changed by moderator (console:local:moderator)" in conflict

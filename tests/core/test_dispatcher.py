@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.commands import CommandSpec, info
 from bot.core.live import LiveCatalogue
+from bot.core.permissions import Authority
 from bot.domain.models import ReplyAction, ReplyKind
 from tests.fakes.fake_adapter import make_actor
 
@@ -103,9 +104,11 @@ async def test_moderator_only_commands_are_refused_in_the_core(dispatcher, fake)
     async def secret(ctx, args):
         return [info("done")]
 
-    dispatcher.registry.add(CommandSpec("claim retire", "claim retire ID", "retire", secret, moderator_only=True))
+    dispatcher.registry.add(
+        CommandSpec("claim retire", "claim retire ID", "retire", secret, authority=Authority.EDITOR)
+    )
     refused = await fake.command("claim retire x")
-    assert refused[0].kind is ReplyKind.ERROR and "moderators only" in refused[0].text
+    assert refused[0].kind is ReplyKind.ERROR and "for catalogue editors only" in refused[0].text
     accepted = await fake.command("claim retire x", actor=make_actor("mod", moderator=True))
     assert accepted[0].text == "done"
 

@@ -103,6 +103,7 @@ def dispatcher_origin():
     return Origin(platform="fake", channel_id="c9", workspace_id="w1", message_id="x")
 
 
+REFUSALS = ("sends it to them.", "for moderators of this community only.")
 MUTATING = [
     NEW_CLAIM,
     "claim edit moon-landing-real verdict false",
@@ -129,7 +130,7 @@ MUTATING = [
 async def test_non_moderators_are_refused_every_moderator_command_and_it_is_audited(services, db_fake, line):
     version = services.store and (await services.store.get("moon-landing-real")).version
     replies = await db_fake.command(line, actor=USER)
-    assert replies[0].kind is ReplyKind.ERROR and replies[0].ephemeral and "moderators only" in replies[0].text
+    assert replies[0].kind is ReplyKind.ERROR and replies[0].ephemeral and replies[0].text.endswith(REFUSALS)
     assert (await services.store.get("moon-landing-real")).version == version
     async with services.database.engine.connect() as connection:
         outcomes = (await connection.execute(select(audit_log.c.outcome, audit_log.c.actor_id))).all()
@@ -253,7 +254,7 @@ async def test_forms_validate_like_commands_and_check_permission(services, db_fa
         "evidence": evidence,
     }
     refused = await dispatcher.submit_form(USER, origin, "claim add", fields)
-    assert "moderators only" in refused[0].text
+    assert "for catalogue editors only" in refused[0].text
     added = await dispatcher.submit_form(MOD, origin, "claim add", fields)
     assert "now v1" in added[0].text
     assert added[0].claim.evidence[0].excerpt == "A quote: with a colon."
@@ -418,7 +419,7 @@ async def test_evidence_notes_translations_and_pins_are_edited_validated_and_und
     missing = await db_fake.command("evidence note moon-landing-real | 9 | x", actor=MOD)
     assert "give a number from 1 to 2" in missing[0].text
     refused = await db_fake.command("evidence pin moon-landing-real | 1", actor=USER)
-    assert "for moderators only" in refused[0].text
+    assert "for catalogue editors only" in refused[0].text
     # Each change is a revision that undo reverts exactly.
     history = await services.store.history("moon-landing-real")
     assert [r.action for r in history[:4]] == ["evidence pin", "evidence translate", "evidence note", "evidence add"]
@@ -448,7 +449,7 @@ async def test_moderators_see_why_a_reply_was_given_and_members_do_not(db_fake):
     assert "matched phrasing: \u201cthe moon landing was not faked\u201d" in details
     assert "1. `moon-landing-real` " in details and "score 0." in details
     refused = (await db_fake.command(f"reply details {answer.reply_id}", actor=USER))[0]
-    assert "for moderators only" in refused.text and "score" not in refused.text
+    assert "for moderators of this community only" in refused.text and "score" not in refused.text
     unknown = (await db_fake.command("reply details 0123456789abcdef", actor=MOD))[0]
     assert "no longer known" in unknown.text
 

@@ -41,6 +41,7 @@ OWNER_ID = 1_300_000_000_000_000_400
 ALICE = 1_300_000_000_000_000_401
 MODERATOR = 1_300_000_000_000_000_402
 OTHER_BOT = 1_300_000_000_000_000_403
+STRANGER = 1_300_000_000_000_000_404  # owns a server of their own that factbot was added to
 
 MESSAGE_CONTENT = 1 << 15
 EPHEMERAL = 1 << 6
@@ -84,6 +85,7 @@ PEOPLE = {
     MODERATOR: user(MODERATOR, "mod"),
     OWNER_ID: user(OWNER_ID, "owner"),
     OTHER_BOT: user(OTHER_BOT, "otherbot", bot=True),
+    STRANGER: user(STRANGER, "stranger"),
 }
 ROLES_OF = {MODERATOR: [MOD_ROLE]}
 
@@ -285,24 +287,30 @@ def interaction(
     permissions: int = EVERYONE_PERMISSIONS,
     channel: int = GENERAL,
     message: dict[str, Any] | None = None,
+    guild_id: int = GUILD_ID,
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload (kind 2 command, 3 component, 4 autocomplete, 5 modal submit)."""
+    """An INTERACTION_CREATE payload (kind 2 command, 3 component, 4 autocomplete, 5 modal submit).
+
+    In another server than the default one, it happens in that server's #general.
+    """
     interaction_id = next_id()
+    if guild_id != GUILD_ID:
+        channel = general_of(guild_id)
     payload: dict[str, Any] = {
         "id": str(interaction_id),
         "application_id": str(APP_ID),
         "type": kind,
         "token": f"token-{interaction_id}",
         "version": 1,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "channel_id": str(channel),
-        "channel": text_channel(channel, "c"),
+        "channel": text_channel(channel, "c", guild_id),
         "member": {**member(ROLES_OF.get(by, [])), "user": PEOPLE[by], "permissions": str(permissions)},
         "app_permissions": str(EVERYONE_PERMISSIONS),
         "locale": "en-US",
         "guild_locale": "en-US",
         "entitlements": [],
-        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "authorizing_integration_owners": {"0": str(guild_id)},
         "context": 0,
         "attachment_size_limit": 8_388_608,
         "data": data,
@@ -500,9 +508,9 @@ class FakeDiscord:
         """The default server."""
         return self.guilds[GUILD_ID]
 
-    def add_guild(self, guild_id: int) -> dict[str, Any]:
-        """Another server factbot is in (before the bot connects), with its own #general."""
-        self.guilds[guild_id] = guild(guild_id)
+    def add_guild(self, guild_id: int, *, owner: int = OWNER_ID) -> dict[str, Any]:
+        """Another server factbot is in (before the bot connects), with its own #general and owner."""
+        self.guilds[guild_id] = {**guild(guild_id), "owner_id": str(owner)}
         return self.guilds[guild_id]
 
     @property

@@ -27,7 +27,7 @@ async def test_an_edit_in_one_process_is_matched_by_another_within_a_second(data
     monkeypatch.setenv("CATALOGUE_DIR", str(FIXTURE_CLAIMS))
     # A long version-check interval proves the notice, not the safety-net poll, carries the change.
     monkeypatch.setenv("CATALOGUE_CHECK_INTERVAL_SECONDS", "600")
-    monkeypatch.setenv("MODERATORS_ROLE_IDS", "fake:mods")
+    monkeypatch.setenv("EDITORS_ROLE_IDS", "fake:mods")
     settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
     async with open_services(settings) as first, open_services(settings) as second, second.background():
         await asyncio.wait_for(second.listener.connected.wait(), 10)

@@ -30,7 +30,7 @@ async def test_core_survives_a_postgres_restart(monkeypatch, private_server):
     monkeypatch.setenv("POLICY_WATCHED_CHANNELS", "fake:*")
     monkeypatch.setenv("POLICY_COOLDOWN_MINUTES", "0")
     monkeypatch.setenv("LIMITS_REQUESTS_PER_MINUTE", "0")  # one moderator streams edits: this test is about restarts
-    monkeypatch.setenv("MODERATORS_ROLE_IDS", "fake:mods")
+    monkeypatch.setenv("EDITORS_ROLE_IDS", "fake:mods")
     settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
     async with open_services(settings) as services:
         dispatcher = services.dispatcher

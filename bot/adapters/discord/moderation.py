@@ -14,7 +14,7 @@ from discord import app_commands
 from bot.adapters.discord.commands import autocomplete_claim_id, run_line
 from bot.adapters.discord.host import host_of
 from bot.adapters.discord.modals import FormModal
-from bot.adapters.discord.translate import interaction_actor
+from bot.adapters.discord.translate import interaction_actor, interaction_origin
 from bot.domain.models import Stance, Verdict
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ async def open_form(
 ) -> None:
     """Open a form's modal for moderators; anyone else goes through the core, which refuses and audits it."""
     dispatcher = host_of(interaction).dispatcher
-    if not dispatcher.is_moderator(interaction_actor(interaction)):
+    if not dispatcher.may_run(form_name, interaction_actor(interaction), interaction_origin(interaction)):
         await run_line(interaction, form_name, public=False)
         return
     form = dispatcher.forms().get(form_name)
@@ -75,7 +75,7 @@ async def open_form(
 async def open_claim_form(interaction: discord.Interaction, form_name: str, claim_id: str, **extra: str) -> None:
     """A form about one claim: it carries the version the moderator saw, so a concurrent edit is detected."""
     dispatcher = host_of(interaction).dispatcher
-    if not dispatcher.is_moderator(interaction_actor(interaction)):
+    if not dispatcher.may_run(form_name, interaction_actor(interaction), interaction_origin(interaction)):
         await run_line(interaction, form_name, public=False)  # the core refuses and audits it
         return
     snapshot = await dispatcher.catalogue.current()

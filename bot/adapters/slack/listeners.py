@@ -263,7 +263,7 @@ class Listeners:
     ) -> None:
         actor, origin = translate.command_actor(command), translate.command_origin(command)
         async with self.work.run("command", command=name, team=origin.workspace_id, channel=origin.channel_id):
-            request = await form_request(self.dispatcher, actor, line)
+            request = await form_request(self.dispatcher, actor, origin, line)
             if isinstance(request, OpenForm):
                 state = FormState(request.spec.name, origin.channel_id, request.context)
                 await open_form(client, self.session, command, request.spec, state, request.initial)

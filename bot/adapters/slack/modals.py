@@ -15,7 +15,7 @@ from bot.core.commands import info
 from bot.core.dispatcher import Dispatcher
 from bot.core.forms import FormSpec
 from bot.core.parsing import CommandError, parse_target
-from bot.domain.models import Actor, Reply, ReplyKind, Stance
+from bot.domain.models import Actor, Origin, Reply, ReplyKind, Stance
 from bot.domain.textcut import grapheme_cut
 
 CALLBACK_ID = "factbot:form"
@@ -152,7 +152,7 @@ class OpenForm:
     initial: Mapping[str, str]
 
 
-async def form_request(dispatcher: Dispatcher, actor: Actor, line: str) -> OpenForm | Reply | None:
+async def form_request(dispatcher: Dispatcher, actor: Actor, origin: Origin, line: str) -> OpenForm | Reply | None:
     """The modal a command line asks for (`claim add`, `claim edit ID`, `evidence add ID STANCE`, `report`, ...).
 
     None means "run the line as a typed command": the core then answers, refusing non-moderators (and
@@ -163,7 +163,7 @@ async def form_request(dispatcher: Dispatcher, actor: Actor, line: str) -> OpenF
         return None
     command, args = resolved
     spec = command.form
-    if spec is None or (command.moderator_only and not dispatcher.is_moderator(actor)):
+    if spec is None or not dispatcher.may_run(command.name, actor, origin):
         return None
     words = args.split()
     if not spec.context:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.adapters.discord.moderation import moderator_group
 from bot.adapters.discord.runner import sync_commands
+from bot.core.permissions import Authority
 from bot.core.registry import default_registry
 from bot.storage.tables import audit_log
 from tests.adapters.discord.conftest import interact, wait_reply
@@ -30,7 +31,7 @@ def leaf_names(group: app_commands.Group) -> set[str]:
 
 
 def test_every_moderation_command_of_the_core_is_in_the_mod_group():
-    core = {spec.name for spec in default_registry().specs() if spec.moderator_only}
+    core = {spec.name for spec in default_registry().specs() if spec.authority > Authority.MEMBER}
     assert "claim add" in core and "stats" in core
     assert core == leaf_names(moderator_group())
 
@@ -46,7 +47,7 @@ async def test_a_moderator_command_is_refused_without_permission_and_the_refusal
     [callback] = await interact(fake, payload)
     data = callback.body["data"]
     assert data["flags"] & fd.EPHEMERAL
-    assert data["content"] == "`claim retire` is for moderators only."
+    assert data["content"].startswith("`claim retire` is for catalogue editors only")
     assert (str(fd.ALICE), "claim retire", "refused") in await audit_outcomes(services)
     assert (await services.catalogue.current()).claims["ocean-boiled"].claim.is_active
 
@@ -59,14 +60,18 @@ async def test_a_moderator_command_is_accepted_from_a_moderator_role(bot, fake, 
     assert not (await services.catalogue.current()).claims["ocean-boiled"].claim.is_active
 
 
-async def test_discord_permissions_alone_do_not_make_a_moderator_but_administrators_do(bot, fake, services):
-    # Manage Messages (what default_permissions asks for) is only a hint; Administrator is trusted by config.
-    hinted = fd.interaction(fd.command("mod", "claim", "retire", id="ocean-boiled"), permissions=fd.MANAGE_MESSAGES)
+async def test_administrators_moderate_their_server_but_only_editors_change_the_shared_catalogue(bot, fake, services):
+    # Manage Messages (what default_permissions asks for) is only a hint; Administrator makes a community moderator.
+    hinted = fd.interaction(fd.command("mod", "watch", mode="on"), permissions=fd.MANAGE_MESSAGES)
     [refused] = await interact(fake, hinted)
-    assert refused.body["data"]["content"] == "`claim retire` is for moderators only."
-    admin = fd.interaction(fd.command("mod", "claim", "retire", id="ocean-boiled"), permissions=fd.ADMINISTRATOR)
+    assert refused.body["data"]["content"] == "`watch` is for moderators of this community only."
+    admin = fd.interaction(fd.command("mod", "watch", mode="on"), permissions=fd.ADMINISTRATOR)
     [accepted] = await interact(fake, admin)
-    assert "moderators only" not in str(accepted.body["data"])
+    assert "This channel is watched" in accepted.body["data"]["content"]
+    retire = fd.interaction(fd.command("mod", "claim", "retire", id="ocean-boiled"), permissions=fd.ADMINISTRATOR)
+    [not_an_editor] = await interact(fake, retire)
+    assert not_an_editor.body["data"]["content"].startswith("`claim retire` is for catalogue editors only")
+    assert (await services.catalogue.current()).claims["ocean-boiled"].claim.is_active
 
 
 async def test_claim_edit_opens_a_prefilled_modal_and_its_submission_saves_a_new_version(bot, fake, services):
@@ -108,7 +113,7 @@ async def test_a_modal_is_refused_without_permission_even_if_a_moderator_opened_
     )
     submitted = fd.modal_submission(callback.body["data"], {"Verdict": "accurate"}, by=fd.ALICE)
     [answer] = await interact(fake, submitted)
-    assert answer.body["data"]["content"] == "`claim edit` is for moderators only."
+    assert answer.body["data"]["content"].startswith("`claim edit` is for catalogue editors only")
     assert (str(fd.ALICE), "claim edit", "refused") in await audit_outcomes(services)
     services.catalogue.invalidate()
     assert (await services.catalogue.current()).claims["ocean-boiled"].version == 1
@@ -117,7 +122,7 @@ async def test_a_modal_is_refused_without_permission_even_if_a_moderator_opened_
 async def test_a_non_moderator_gets_no_modal(bot, fake):
     [callback] = await interact(fake, fd.interaction(fd.command("mod", "claim", "add"), by=fd.ALICE))
     assert callback.body["type"] == 4
-    assert callback.body["data"]["content"] == "`claim add` is for moderators only."
+    assert callback.body["data"]["content"].startswith("`claim add` is for catalogue editors only")
 
 
 async def test_sync_registers_every_command_with_default_permissions_as_a_hint(settings, fake, capsys):

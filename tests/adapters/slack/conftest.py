@@ -19,6 +19,7 @@ from bot.settings import (
     SECTIONS,
     CatalogueSettings,
     DatabaseSettings,
+    EditorSettings,
     ModeratorSettings,
     PolicySettings,
     Settings,
@@ -67,7 +68,8 @@ def make_settings(
         "database": DatabaseSettings(url=database_url),
         "catalogue": CatalogueSettings(dir=catalogue, check_interval_seconds=0),
         "policy": PolicySettings(watched_channels=["slack:C1"], cooldown_minutes=60),
-        "moderators": ModeratorSettings(user_ids=[f"slack:{MODERATOR}"], trust_platform_admins=False),
+        "editors": EditorSettings(user_ids=[f"slack:{MODERATOR}"]),
+        "moderators": ModeratorSettings(trust_platform_admins=False),
         "slack": SlackSettings(**values),
     }
     return Settings(**sections)

@@ -67,7 +67,7 @@ async def admin(slack, fake_slack, line: str, hook: str, *, user: str) -> None:
 async def test_moderator_command_is_refused_to_others_and_carried_out_for_a_moderator(slack, fake_slack):
     await admin(slack, fake_slack, "claim retire moon-landing-real | test", "refused", user="U1")
     [refused] = fake_slack.hooks("refused")
-    assert "for moderators only" in texts(refused)
+    assert "for catalogue editors only" in texts(refused)
     await admin(slack, fake_slack, "claim retire moon-landing-real | test", "done", user=MODERATOR)
     [done] = fake_slack.hooks("done")
     assert "Saved" in texts(done) and "retired" in texts(done)
@@ -78,7 +78,7 @@ async def test_moderator_command_is_refused_to_others_and_carried_out_for_a_mode
 async def test_claim_add_opens_a_modal_only_for_a_moderator(slack, fake_slack):
     await admin(slack, fake_slack, "claim add", "not-mod", user="U1")
     assert fake_slack.calls_to("views.open") == []
-    assert "for moderators only" in texts(fake_slack.hooks("not-mod")[0])
+    assert "for catalogue editors only" in texts(fake_slack.hooks("not-mod")[0])
     await admin(slack, fake_slack, "claim add", "mod", user=MODERATOR)
     [opened] = fake_slack.calls_to("views.open")
     assert opened.params["trigger_id"].startswith("1337.")
@@ -118,7 +118,7 @@ async def test_a_modal_submitted_by_someone_else_is_refused(slack, fake_slack):
     sent = await slack.send.interaction(view_submission(forged, NEW_CLAIM, user="U1"))
     answer = sent.json()
     assert answer["response_action"] == "errors"
-    assert "moderators only" in json.dumps(answer["errors"])
+    assert "for catalogue editors only" in json.dumps(answer["errors"])
     assert "tides-caused-by-wind" not in (await slack.services.catalogue.current()).claims
 
 

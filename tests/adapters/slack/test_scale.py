@@ -279,7 +279,7 @@ async def test_an_edit_through_one_process_is_matched_by_another_within_a_second
             free_port(),
             home=tmp_path,
             catalogue=FIXTURE_CLAIMS,
-            MODERATORS_USER_IDS="slack:UMOD",
+            EDITORS_USER_IDS="slack:UMOD",
             CATALOGUE_CHECK_INTERVAL_SECONDS="3600",
         )
         for _ in range(2)

@@ -1,0 +1,96 @@
+"""Two workspaces installed by OAuth: a moderator of one, forged team ids included, cannot act in the other or on
+the shared catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.domain.models import Actor, Origin
+from bot.settings import ModeratorSettings
+from bot.storage.tables import audit_log
+from tests.adapters.slack.conftest import STAGED, make_settings
+from tests.adapters.slack.test_oauth import TEAM1, TEAM2, install
+from tests.fakes.fake_slack import event_body, mention, slash_command
+
+TEAM2_MODERATOR = "UADMIN2"
+
+
+@pytest.fixture
+async def two_workspaces(fake_slack, start_bot, tmp_path):
+    fake_slack.installable = {"code-1": TEAM1, "code-2": TEAM2}
+    settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, oauth=True)
+    settings = settings.model_copy(
+        update={"moderators": ModeratorSettings(user_ids=[f"slack:T222:{TEAM2_MODERATOR}"], trust_platform_admins=True)}
+    )
+    harness = await start_bot(settings)
+    async with aiohttp.ClientSession() as browser:
+        await install(harness, browser, "code-1")
+        await install(harness, browser, "code-2")
+    return harness
+
+
+async def admin(harness, fake_slack, line: str, hook: str, *, team: str) -> str:
+    command = slash_command("/factcheck-admin", line, fake_slack.hook_url(hook), team=team, user=TEAM2_MODERATOR)
+    sent = await harness.send.command(command)
+    assert sent.status == 200
+    await harness.settle()
+    [answer] = fake_slack.hooks(hook)
+    return json.dumps(answer.params)
+
+
+async def team_ones_answer(harness, fake_slack, ts: str) -> str:
+    """What team one is told about a staged-landing message, without per-reply ids and timestamps."""
+    await harness.send.event(event_body(mention(f"<@UBOT1> {STAGED}", ts=ts), team="T111", event_id=f"Ev{ts}"))
+    await harness.settle()
+    [posted] = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
+    params = {k: v for k, v in posted.params.items() if k != "thread_ts"}
+    return re.sub(r"[0-9a-f]{16,32}", "REF", json.dumps(params, sort_keys=True))
+
+
+async def test_a_moderator_of_another_workspace_changes_nothing_that_workspace_one_is_told(two_workspaces, fake_slack):
+    harness = two_workspaces
+    before = await team_ones_answer(harness, fake_slack, "50.1")
+    attempts = {
+        "retire": "claim retire moon-landing-staged | spam",
+        "verdict": "claim edit moon-landing-staged verdict accurate",
+        "alias": "alias add moon-landing-staged | the moon is cheese",
+        "evidence": "evidence remove moon-landing-staged | 1",
+        "undo": "undo 1",
+    }
+    for name, line in attempts.items():
+        # From their own workspace, and with team one's id in the payload (a Slack Connect channel, or a forgery).
+        for team in ("T222", "T111"):
+            answer = await admin(harness, fake_slack, line, f"{name}-{team}", team=team)
+            assert "is for catalogue editors only" in answer, (line, team)
+    # The watch switch: theirs in their workspace, not in team one's.
+    assert "This channel is watched" in await admin(harness, fake_slack, "watch on", "watch-own", team="T222")
+    refused = await admin(harness, fake_slack, "watch on", "watch-other", team="T111")
+    assert "`watch` is for moderators of this community only." in refused
+    async with harness.services.database.engine.connect() as connection:
+        rows = (await connection.execute(select(audit_log.c.actor_id, audit_log.c.action, audit_log.c.outcome))).all()
+    refusals = {(actor, action) for actor, action, outcome in rows if outcome == "refused"}
+    for action in ("claim retire", "claim edit", "alias add", "evidence remove", "undo", "watch"):
+        assert (TEAM2_MODERATOR, action) in refusals, action
+    assert await team_ones_answer(harness, fake_slack, "50.2") == before
+
+
+async def test_a_moderator_of_another_workspace_cannot_see_or_handle_workspace_ones_reports(two_workspaces, fake_slack):
+    harness = two_workspaces
+    reports = harness.services.stores.reports
+    filed = await reports.add(
+        actor=Actor(platform="slack", user_id="U1", workspace_id="T111"),
+        origin=Origin(platform="slack", channel_id="C1", workspace_id="T111"),
+        text="the moon is hollow",
+        reason=None,
+    )
+    assert "The queue is empty." in await admin(harness, fake_slack, "queue list", "list", team="T222")
+    dismissed = await admin(harness, fake_slack, f"queue dismiss {filed.id}", "dismiss", team="T222")
+    assert f"There is no report #{filed.id} in this community" in dismissed
+    forged = await admin(harness, fake_slack, f"queue dismiss {filed.id}", "forged", team="T111")
+    assert "`queue dismiss` is for moderators of this community only." in forged
+    assert (await reports.get(filed.id)).state.value == "open"
