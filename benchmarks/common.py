@@ -27,13 +27,14 @@ from bot.settings import MatcherSettings
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLEF = ROOT.parent / "shared" / "benchmarks" / "clef2020"
 DEFAULT_NATO = ROOT.parent / "shared" / "eval" / "nato-dev.jsonl"
+HARD_NEGATIVES_DEV = ROOT / "benchmarks" / "data" / "hard-negatives-dev.jsonl"
 CLAIMS_DIR = ROOT / "claims"
 SEED = 20200405
 MISSING_DATA = (
     "{path} not found. The evaluation data is not part of the repository: the CLEF-2020 benchmark and the nato-dev "
     "set live in a folder named shared beside the project (../shared/benchmarks/clef2020, ../shared/eval). Pass "
     "their paths as arguments (see --help), or run what needs only the repository: benchmarks.nato "
-    "benchmarks/data/nato-extra.jsonl, benchmarks.fuzz, benchmarks.catalogue_load with a CLEF path."
+    "benchmarks/data/hard-negatives-dev.jsonl, benchmarks.fuzz, benchmarks.catalogue_load with a CLEF path."
 )
 
 

@@ -1,7 +1,8 @@
 """The project's dev set (nato-dev.jsonl) against the shipped catalogue (claims/).
 
     .venv/bin/python -m benchmarks.nato [../shared/eval/nato-dev.jsonl] [--show errors|all]
-    .venv/bin/python -m benchmarks.nato benchmarks/data/nato-extra.jsonl   (the project's own set for later claims)
+    .venv/bin/python -m benchmarks.nato benchmarks/data/hard-negatives-dev.jsonl   (the project's own idioms and
+        other near misses: 180 messages that share the claims' words but are about something else)
         [--choose-thresholds [../shared/benchmarks/clef2020]] [--semantic MODEL]
 
 Ranking over labelled lines (top-1 accuracy, MRR@5) and the unprompted reply decision: precision over all
@@ -20,6 +21,7 @@ from benchmarks.common import (
     CLAIMS_DIR,
     DEFAULT_CLEF,
     DEFAULT_NATO,
+    HARD_NEGATIVES_DEV,
     add_semantic_arguments,
     bootstrap_ci,
     describe_semantic,
@@ -30,7 +32,7 @@ from benchmarks.common import (
     semantic_reranker,
 )
 from bot.catalogue.loader import load_claims
-from bot.domain.models import Decision
+from bot.domain.models import Candidate, Decision
 from bot.matching.matcher import ClaimMatcher, Thresholds
 
 GROUPS = {
@@ -39,7 +41,8 @@ GROUPS = {
     "typo": ("typo",),
     "languages": ("lang-es", "lang-de", "lang-fr", "lang-ru"),
     "negation": ("negation",),
-    "hard negative": ("hard-negative",),
+    "hard negative": ("hard-negative", "idiom", "sport", "office", "other-alliance", "other-promise", "other-treaty"),
+    "on topic": ("on-topic-no-claim",),
     "chatter": ("chatter",),
 }
 
@@ -79,7 +82,7 @@ def run(matcher: ClaimMatcher, lines: Sequence[dict[str, object]]) -> list[Outco
             Outcome(
                 str(line["id"]),
                 str(line["kind"]),
-                line["claim_id"] if isinstance(line["claim_id"], str) else None,
+                line["claim_id"] if isinstance(line.get("claim_id"), str) else None,
                 tuple(c.claim_id for c in result.candidates),
                 tuple(c.score for c in result.candidates),
                 result.decision,
@@ -119,7 +122,8 @@ def report(outcomes: Sequence[Outcome], thresholds: Thresholds, name: str = "nat
     print(f"{name}: {s['n']} lines ({s['labelled']} labelled, {s['unlabelled']} unlabelled)")
     print(
         f"thresholds: reply {thresholds.reply}, suggest {thresholds.suggest}, margin {thresholds.reply_margin}, "
-        f"min words {thresholds.min_reply_words}, stance penalty {thresholds.stance_penalty}"
+        f"min words {thresholds.min_reply_words}, stance penalty {thresholds.stance_penalty}, "
+        f"unanchored {thresholds.unanchored_reply}, min lead {thresholds.min_lead}"
     )
     print(f"machine: {machine()}")
     print(f"top-1 accuracy   {s['top1']:.3f} {ci([float(o.top1) for o in labelled])}")
@@ -206,7 +210,33 @@ def choose_thresholds(matcher: ClaimMatcher, lines: Sequence[dict[str, object]],
         unlabelled = sum(1 for line, _ in shown if not line["claim_id"])
         tweet_hits = sum(1 for ranked in others if ranked and ranked[0].score >= value)
         print(f"{value:>7.2f} {precision:>15.3f} {right:>8} {unlabelled:>10} {tweet_hits:>11}")
-    print(f"\nchosen by the rules: reply {chosen}, suggest {suggest} (configured: {base.reply}, {base.suggest})")
+    unanchored = choose_unanchored(matcher, dev, labelled)
+    print(
+        f"\nchosen by the rules: reply {chosen}, suggest {suggest}, unanchored {unanchored} "
+        f"(configured: {base.reply}, {base.suggest}, {base.unanchored_reply})"
+    )
+
+
+def choose_unanchored(
+    matcher: ClaimMatcher, dev: Sequence[tuple[dict[str, object], list[Candidate]]], labelled: int
+) -> float | None:
+    """unanchored_reply: the lowest threshold (steps of 0.01, from `reply` up) at which no line of the project's
+    hard-negative dev set gets an unprompted reply, plus 0.01 so that none sits on the edge."""
+    base = matcher.thresholds
+    negatives = [matcher.rank(str(line["text"]), 5) for line in read_jsonl(HARD_NEGATIVES_DEV)]
+    print(f"\n{'unanchored':>10} {'hard negatives replied':>22} {'dev recall':>10} {'dev precision':>13}")
+    chosen = None
+    for step in range(round(base.reply * 100), 81):
+        judge = ClaimMatcher([], replace(base, unanchored_reply=step / 100))
+        replied = sum(1 for ranked in negatives if judge.decide(ranked) is Decision.REPLY)
+        replies = [(line, ranked) for line, ranked in dev if judge.decide(ranked) is Decision.REPLY]
+        right = sum(1 for line, ranked in replies if ranked[0].claim_id == line["claim_id"])
+        precision = right / len(replies) if replies else 1.0
+        if chosen is None and replied == 0:
+            chosen = round(step / 100 + 0.01, 2)
+        if step % 2 == 0 or (replied == 0 and chosen == round(step / 100 + 0.01, 2)):
+            print(f"{step / 100:>10.2f} {replied:>22} {right / labelled:>10.3f} {precision:>13.3f}")
+    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,6 +43,8 @@ def thresholds_from(settings: MatcherSettings) -> Thresholds:
         reply_margin=settings.reply_margin,
         min_reply_words=settings.min_reply_words,
         stance_penalty=settings.stance_penalty,
+        unanchored_reply=settings.unanchored_reply_threshold,
+        min_lead=settings.min_lead,
     )
 
 

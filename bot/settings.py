@@ -92,6 +92,10 @@ class MatcherSettings(Section):
     reply_margin: float = Field(0.0, ge=0.0, le=1.0)
     min_reply_words: int = Field(3, ge=1, le=50)
     stance_penalty: float = Field(0.6, gt=0.0, le=1.0)
+    # The reply threshold for a message that names none of the claim's names and numbers (an idiom, usually).
+    unanchored_reply_threshold: float = Field(0.55, ge=0.0, le=1.0)
+    # The lead on lexical evidence (relative) the best claim needs over the next one to reply unprompted.
+    min_lead: float = Field(0.01, ge=0.0, le=1.0)
     # Optional semantic re-ranking (needs the `semantic` extra): a sentence-transformers model name or directory.
     semantic_model: str = ""
     semantic_weight: float = Field(0.5, ge=0.0, le=1.0)

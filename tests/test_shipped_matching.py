@@ -1,13 +1,16 @@
-"""The shipped catalogue answers a plain statement of each claim, in each of its five languages."""
+"""The shipped catalogue answers a plain statement of each claim in five languages, and never speaks unprompted
+to an idiom or a near miss."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.catalogue.loader import load_claims
+from bot.domain.models import Decision
 from bot.matching.matcher import ClaimMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +47,36 @@ def test_plain_statement_is_answered_with_its_claim(matcher, claim_id, lang, tex
 )
 def test_the_promise_and_its_denial_are_told_apart(matcher, text, expected):
     assert matcher.match(text).best.claim_id == expected
+
+
+HELD_OUT = [
+    json.loads(line)
+    for line in (ROOT / "tests" / "fixtures" / "hard-negatives-heldout.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+def test_no_unprompted_reply_to_held_out_idioms_and_near_misses(matcher):
+    """Messages written apart from development (never used to choose a threshold) that share the claims' words."""
+    assert len(HELD_OUT) >= 70
+    replied = [(m["id"], m["text"]) for m in HELD_OUT if matcher.match(m["text"]).decision is Decision.REPLY]
+    assert replied == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our manager says she has an open door policy but her door is always shut",
+        "Not one inch further, I told the dog, and he moved east anyway",
+    ],
+)
+def test_an_idiom_that_shares_a_claims_key_phrase_is_offered_when_asked_but_never_answered_unprompted(matcher, text):
+    result = matcher.match(text)
+    assert result.best is not None and not result.best.anchored
+    assert result.decision is Decision.SUGGEST
+
+
+def test_a_tie_on_lexical_evidence_gets_no_unprompted_reply(matcher):
+    result = matcher.match("NATO won't expand, they promised")
+    assert result.best is not None and result.best.lead < matcher.thresholds.min_lead
+    assert result.decision is not Decision.REPLY

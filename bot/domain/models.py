@@ -222,6 +222,8 @@ class Candidate:
     score: float
     matched_variant: str = ""
     window: str = ""
+    anchored: bool = True  # the matched part names what the claim is about (see bot/matching/anchors.py)
+    lead: float = 1.0  # the leader's lexical lead over the runner-up, relative to its own key (0: a tie)
 
 
 @dataclass(frozen=True, slots=True)

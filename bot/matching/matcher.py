@@ -22,7 +22,10 @@ How a message is scored (benchmarks/README.md has the measurements behind each c
    score is its best confidence, capped at the score above it so the list stays ordered and a runner-up that
    looks surer than the leader leaves no margin to reply on.
 5. Decision. `reply` (speak unprompted) needs a score of at least `reply`, a margin of `reply_margin` over the
-   runner-up and `min_reply_words` content words in the matched window; `suggest` (offer when asked) covers
+   runner-up, a lead of `min_lead` on the lexical key (a tie there means the order is arbitrary) and
+   `min_reply_words` content words in the matched window; without one of the claim's anchors
+   there (its names and numbers, `anchors.py`) it needs `unanchored_reply`, so that an idiom sharing the
+   claim's other words does not make it speak; `suggest` (offer when asked) covers
    scores from `suggest` up.
 
 Work is bounded for any input: the text is cut to MAX_MATCH_CHARS characters, windows to MAX_WINDOWS, claims
@@ -54,6 +57,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.domain.models import Candidate, Claim, Decision, MatchResult
+from bot.matching.anchors import anchor_sets
 from bot.matching.index import Bm25Index
 from bot.matching.negation import negation_cues
 from bot.matching.semantic import SemanticReranker, claim_similarities, fuse, pick_windows
@@ -90,12 +94,18 @@ class Thresholds:
     reply_margin: float = 0.0
     min_reply_words: int = 3
     stance_penalty: float = 0.6
+    unanchored_reply: float = 0.55  # the reply threshold (if higher) when the matched part names no anchor
+    min_lead: float = 0.01  # the lexical lead over the runner-up a reply needs: a tie is never "very sure"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.suggest <= self.reply <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= suggest <= reply <= 1")
         if not 0.0 < self.stance_penalty <= 1.0:
             raise ValueError("stance_penalty must be in (0, 1]")
+        if not 0.0 <= self.unanchored_reply <= 1.0:
+            raise ValueError("unanchored_reply must be in [0, 1]")
+        if not 0.0 <= self.min_lead <= 1.0:
+            raise ValueError("min_lead must be in [0, 1]")
         if not 0.0 <= self.reply_margin <= 1.0:
             raise ValueError("reply_margin must be in [0, 1]")
         if self.min_reply_words < 1:
@@ -193,12 +203,15 @@ class ClaimMatcher:
         documents: list[list[str]] = []
         phrasings: list[list[tuple[tuple[str, ...], tuple[int, ...], str]]] = []
         surface_stems: dict[str, str] = {}
+        analysed: list[list[tuple[str, Analysed]]] = []
         for claim in self.claims:
             doc: list[str] = []
             parts: list[tuple[tuple[str, ...], tuple[int, ...], str]] = []
+            analysed.append([])
             texts = ((claim.claim, claim.lang), *((a.text, a.lang) for a in claim.aliases))
             for text, lang in texts:  # the order of Claim.variants()
                 result = analyse(text, lang)
+                analysed[-1].append((text, result))
                 doc.extend(result.terms)
                 stances: tuple[int, ...] = ()  # () stands for "all 0": most phrasings negate nothing
                 cues = negation_cues(result.lang)
@@ -226,6 +239,8 @@ class ClaimMatcher:
         # are keyed down on a stance mismatch. A claim stated without any negation is most likely the very
         # claim a negated message denies.
         self._negatable = [any(p.stances for p in parts) for parts in self._phrasings]
+        self._anchors = tuple(anchor_sets(analysed))
+        del analysed
         self._surface_stems = {w: t for w, t in surface_stems.items() if w.isalpha()}
         self._typo_buckets: dict[tuple[int, str], list[str]] = {}
         for word in self._surface_stems:
@@ -511,6 +526,8 @@ class ClaimMatcher:
             ordered = self._fuse(semantic, windows, found, top, nearest)
         ranked: list[Candidate] = []
         ceiling = 1.0
+        keys = sorted((state.key for state in found.values()), reverse=True)[:2]
+        lead = (keys[0] - keys[1]) / keys[0] if len(keys) == 2 and keys[0] > 0 else 1.0
         if semantic is not None and ordered and ordered[0][0] != leader:
             # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
             ceiling = round(self.thresholds.reply - 0.0001, 4)
@@ -523,7 +540,11 @@ class ClaimMatcher:
                         confidence, window = value, windows[index]
                         matched = self.claims[doc].variants()[phrasing.number].text
             ceiling = min(ceiling, round(confidence, 4))
-            ranked.append(Candidate(self.claims[doc].id, ceiling, matched, window.text))
+            anchors = self._anchors[doc]
+            anchored = not anchors or not anchors.isdisjoint(window.query)
+            ranked.append(
+                Candidate(self.claims[doc].id, ceiling, matched, window.text, anchored, lead if position == 0 else 0.0)
+            )
         return ranked
 
     def _fuse(
@@ -581,13 +602,17 @@ class ClaimMatcher:
         return MatchResult(self.decide(ranked), tuple(ranked[:top]))
 
     def decide(self, ranked: Sequence[Candidate]) -> Decision:
-        """Apply the two thresholds, the margin over the runner-up and the minimum number of content words."""
+        """Apply the two thresholds, the anchor, the margin over the runner-up and the minimum number of words."""
         if not ranked:
             return Decision.NONE
         best = ranked[0].score
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        needed = self.thresholds.reply
+        if not ranked[0].anchored:
+            needed = max(needed, self.thresholds.unanchored_reply)
         if (
-            best >= self.thresholds.reply
+            best >= needed
+            and ranked[0].lead >= self.thresholds.min_lead - 1e-9
             and best - runner_up >= self.thresholds.reply_margin - 1e-9
             and len(analyse(ranked[0].window).terms) >= self.thresholds.min_reply_words
         ):

@@ -228,11 +228,13 @@ class CountingFavouringEncoder(FavouringEncoder):
 
 def test_a_lexical_leader_sure_enough_to_reply_is_not_overruled_and_costs_no_encoding() -> None:
     text = "The moon landing was staged in a film studio, and vaccines contain microchips that track people."
-    lexical = ClaimMatcher(CATALOGUE).match(text)
+    # Two claims stated in full tie on lexical evidence; without the lead rule the leader may reply.
+    thresholds = Thresholds(min_lead=0.0)
+    lexical = ClaimMatcher(CATALOGUE, thresholds).match(text)
     assert lexical.decision is Decision.REPLY and lexical.candidates[1].score >= Thresholds().reply
     runner_up = next(c for c in CATALOGUE if c.id == lexical.candidates[1].claim_id)
     encoder = CountingFavouringEncoder({v.text for v in runner_up.variants()} | {text})
-    matcher = ClaimMatcher(CATALOGUE, semantic=SemanticReranker(encoder, weight=0.0))
+    matcher = ClaimMatcher(CATALOGUE, thresholds, semantic=SemanticReranker(encoder, weight=0.0))
     after_build = encoder.calls
     fused = matcher.match(text)
     assert fused.candidates[0] == lexical.candidates[0] and fused.decision is Decision.REPLY
