@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
-from bot.core.parsing import CommandError, parse_duration
+from bot.core.params import Args, Kind, Param
+from bot.core.parsing import parse_duration
 from bot.core.permissions import Authority
 from bot.core.policy import ReplyPolicy
 from bot.core.ports import ChannelSwitches
@@ -33,22 +34,18 @@ async def _status(ctx: CommandContext) -> str:
     return text
 
 
-async def watch(ctx: CommandContext, args: str) -> list[Reply]:
+async def watch(ctx: CommandContext, args: Args) -> list[Reply]:
     """`watch on|off|status` for the channel the command is used in."""
-    choice = args.strip().lower() or "status"
-    if choice not in {"on", "off", "status"}:
-        raise CommandError("Usage: `watch on`, `watch off` or `watch status` (in the channel concerned).")
+    choice = args.text("mode") or "status"
     if choice != "status":
         channels, _ = _switches(ctx)
         await channels.set(ctx.origin, actor=ctx.actor, watched=choice == "on")
     return [info(await _status(ctx))]
 
 
-async def mute(ctx: CommandContext, args: str) -> list[Reply]:
+async def mute(ctx: CommandContext, args: Args) -> list[Reply]:
     """`mute DURATION|off`: no unprompted replies in this channel for a while; asked questions still get answers."""
-    choice = args.strip().lower()
-    if not choice:
-        raise CommandError("Usage: `mute 2h` (or 30m, 1d, up to 30d) or `mute off`.")
+    choice = args.text("duration").lower()
     channels, _ = _switches(ctx)
     if choice == "off":
         await channels.set(ctx.origin, actor=ctx.actor, clear_mute=True)
@@ -59,21 +56,22 @@ async def mute(ctx: CommandContext, args: str) -> list[Reply]:
 
 def register(registry: CommandRegistry) -> None:
     """Add the channel switches."""
+    mode = Param("mode", Kind.CHOICE, "on, off or status", required=False, choices=("on", "off", "status"))
     registry.add(
         CommandSpec(
             "watch",
-            "watch on|off|status",
             "let factbot reply unprompted in this channel, or not",
             watch,
+            (mode,),
             authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(
         CommandSpec(
             "mute",
-            "mute DURATION|off",
             "pause unprompted replies in this channel",
             mute,
+            (Param("duration", Kind.WORD, "30m, 2h, 1d (up to 30d), or off", max_length=10, label="DURATION|off"),),
             authority=Authority.COMMUNITY_MODERATOR,
         )
     )

@@ -14,6 +14,7 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
+from bot.core.params import Args, Kind, Param, usage
 from bot.core.permissions import Authority, community_of
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
@@ -44,23 +45,32 @@ class CommandContext:
         return community_of(self.origin)
 
 
-Handler = Callable[[CommandContext, str], Awaitable[list[Reply]]]
+Handler = Callable[[CommandContext, Args], Awaitable[list[Reply]]]
 FormHandler = Callable[[CommandContext, Mapping[str, str]], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """A command, declared once: its words, its help, who may run it, and which arguments it takes."""
+    """A command, declared once: its words, its help, who may run it, and the typed parameters it takes.
+
+    Typed lines, Discord's slash commands, Slack's forms, usage lines and `help` all come from this.
+    """
 
     name: str
-    usage: str
     help: str
     handler: Handler
+    params: tuple[Param, ...] = ()
+    spaced: int = 0  # how many leading parameters are separated by spaces rather than `|`
     authority: Authority = Authority.MEMBER
     aliases: tuple[str, ...] = ()
     accepts: Callable[[str], bool] | None = None  # checked only when invoked by an alias
     form: FormSpec | None = None
     form_handler: FormHandler | None = None
+
+    @property
+    def usage(self) -> str:
+        """The usage line, from the parameters."""
+        return usage(self.name, self.params, self.spaced)
 
 
 def info(text: str) -> Reply:
@@ -147,9 +157,9 @@ def _single_id(args: str) -> bool:
     return len(parts) == 1 and ID_PATTERN.fullmatch(parts[0].lower()) is not None
 
 
-async def factcheck(ctx: CommandContext, args: str) -> list[Reply]:
+async def factcheck(ctx: CommandContext, args: Args) -> list[Reply]:
     """Fact-check the given text, answering with the best match or the closest candidates."""
-    text = args.strip()
+    text = args.text("text")
     if not text:
         return [error("Give me the text to check, e.g. `factcheck NATO promised not to expand`.")]
     return [
@@ -170,9 +180,9 @@ def claim_reply(stored: StoredClaim) -> Reply:
     )
 
 
-async def claim_show(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_show(ctx: CommandContext, args: Args) -> list[Reply]:
     """Show one claim by id, retired ones included."""
-    claim_id = args.strip().lower()
+    claim_id = args.text("id").lower()
     if not claim_id:
         return [error("Which claim? Use `claim show ID`; `claim search WORDS` finds ids.")]
     stored = ctx.snapshot.claims.get(claim_id)
@@ -181,9 +191,9 @@ async def claim_show(ctx: CommandContext, args: str) -> list[Reply]:
     return [claim_reply(stored)]
 
 
-async def claim_search(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_search(ctx: CommandContext, args: Args) -> list[Reply]:
     """List the claims that best match some words, with their ids."""
-    query = args.strip()
+    query = args.text("words")
     if not query:
         return [error("Search for what? Use `claim search WORDS`, e.g. `claim search Baker one inch`.")]
     ranked = await asyncio.to_thread(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS)
@@ -215,7 +225,7 @@ AUTHORITY_MARKERS = {
 }
 
 
-async def help_command(ctx: CommandContext, args: str) -> list[Reply]:
+async def help_command(ctx: CommandContext, args: Args) -> list[Reply]:
     """List the commands this person may use."""
     lines = ["Commands:"]
     for spec in ctx.registry.specs():
@@ -229,14 +239,20 @@ def basic_registry() -> CommandRegistry:
     """The commands anyone may use."""
     registry = CommandRegistry()
     registry.add(
-        CommandSpec("factcheck", "factcheck TEXT", "fact-check a statement", factcheck, aliases=("check", "fact-check"))
+        CommandSpec(
+            "factcheck",
+            "fact-check a statement",
+            factcheck,
+            (Param("text", Kind.TEXT, "The statement to check", False, max_length=MAX_COMMAND_CHARS, label="TEXT"),),
+            aliases=("check", "fact-check"),
+        )
     )
     registry.add(
         CommandSpec(
             "claim show",
-            "claim show ID",
             "show a claim with all its evidence",
             claim_show,
+            (Param("id", Kind.WORD, "The claim's id", max_length=200, label="ID"),),
             aliases=("factcheck show", "show"),
             accepts=_single_id,
         )
@@ -244,11 +260,18 @@ def basic_registry() -> CommandRegistry:
     registry.add(
         CommandSpec(
             "claim search",
-            "claim search WORDS",
             "find claims and their ids",
             claim_search,
+            (Param("words", Kind.TEXT, "Words of the claim", max_length=MAX_COMMAND_CHARS),),
             aliases=("factcheck search", "search"),
         )
     )
-    registry.add(CommandSpec("help", "help", "list the commands", help_command, aliases=("factcheck help",)))
+    registry.add(
+        CommandSpec(
+            "help",
+            "list the commands",
+            help_command,
+            aliases=("factcheck help",),
+        )
+    )
     return registry

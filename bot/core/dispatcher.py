@@ -17,6 +17,7 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue
 from bot.core.metrics import Metrics
+from bot.core.params import Args, read_line, read_options
 from bot.core.parsing import CommandError
 from bot.core.permissions import AccessConfig, Authority, authority, community_of
 from bot.core.policy import ReplyPolicy
@@ -162,7 +163,7 @@ class Dispatcher:
         if is_bare_mention(text):
             if event.referenced_text and event.referenced_text.strip():
                 return await self._fact_check(event.origin, event.referenced_text)
-            return await help_command(await self._context(event.actor, event.origin), "")
+            return await help_command(await self._context(event.actor, event.origin), Args({}))
         if self.registry.resolve(text) is not None:
             return await self._command(event.actor, event.origin, text)
         return await self._fact_check(event.origin, text)
@@ -244,7 +245,29 @@ class Dispatcher:
         refused = await self._permitted(spec, actor, origin, "command")
         if refused is not None:
             return [error(refused)]
-        return await self._run(actor, origin, lambda ctx: spec.handler(ctx, args))
+        return await self._run(
+            actor, origin, lambda ctx: spec.handler(ctx, read_line(spec.params, spec.spaced, args, spec.usage))
+        )
+
+    async def run_options(
+        self, actor: Actor, origin: Origin, command: str, options: Mapping[str, object]
+    ) -> list[Reply]:
+        """A command with its values given by name (Discord's typed options): the same checks as a typed line."""
+        return await self._guard(self._limited(actor, self._options(actor, origin, command, options)), origin)
+
+    async def _options(self, actor: Actor, origin: Origin, command: str, options: Mapping[str, object]) -> list[Reply]:
+        spec = next((s for s in self.registry.specs() if s.name == command), None)
+        if spec is None:
+            return [error(f"Unknown command `{command[:60]}`. Try `help`.")]
+        refused = await self._permitted(spec, actor, origin, "command")
+        if refused is not None:
+            return [error(refused)]
+        bounded = {
+            str(k)[:40]: scrub(v[:MAX_TEXT_CHARS]) if isinstance(v, str) else v for k, v in list(options.items())[:20]
+        }
+        return await self._run(
+            actor, origin, lambda ctx: spec.handler(ctx, read_options(spec.params, bounded, spec.usage))
+        )
 
     async def submit_form(self, actor: Actor, origin: Origin, form: str, fields: Mapping[str, str]) -> list[Reply]:
         """A submitted modal: the same permission check and validation as the typed command. Never raises."""

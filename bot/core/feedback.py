@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
+from bot.core.params import Args, Kind, Param
 from bot.core.parsing import CommandError
 from bot.core.permissions import Authority, community_of
 from bot.domain.models import FEEDBACK_ACTIONS, Reply, ReplyAction
@@ -17,13 +18,9 @@ THANKS = {
 }
 
 
-async def feedback(ctx: CommandContext, args: str) -> list[Reply]:
+async def feedback(ctx: CommandContext, args: Args) -> list[Reply]:
     """`feedback REPLY_ID helpful|not-helpful|wrong-claim`: what the buttons under a reply send."""
-    parts = args.split()
-    kinds = ", ".join(a.value for a in FEEDBACK_ACTIONS)
-    if len(parts) != 2 or parts[1].lower() not in {a.value for a in FEEDBACK_ACTIONS}:
-        raise CommandError(f"Usage: `feedback REPLY_ID KIND` where KIND is one of {kinds}.")
-    reply_id, action = parts[0][:32], ReplyAction(parts[1].lower())
+    reply_id, action = args.text("reply-id")[:32], ReplyAction(args.text("kind"))
     log = ctx.stores.replies
     if log is None:
         raise EditRefused("Feedback needs the database; this factbot runs from a YAML directory (--catalogue).")
@@ -34,9 +31,9 @@ async def feedback(ctx: CommandContext, args: str) -> list[Reply]:
     return [info(THANKS[action])]
 
 
-async def reply_details(ctx: CommandContext, args: str) -> list[Reply]:
+async def reply_details(ctx: CommandContext, args: Args) -> list[Reply]:
     """`reply details REF`: the matcher's internals behind one reply, kept out of what users read."""
-    reference = args.strip().removeprefix("ref").strip()[:32]
+    reference = args.text("ref").removeprefix("ref").strip()[:32]
     if not reference:
         raise CommandError("Usage: `reply details REF` (the ref is in the footer of a fact-check).")
     log = ctx.stores.replies
@@ -64,17 +61,21 @@ def register(registry: CommandRegistry) -> None:
     registry.add(
         CommandSpec(
             "reply details",
-            "reply details REF",
             "why a reply was given: scores and the matched phrasing",
             reply_details,
+            (Param("ref", Kind.TEXT, "The ref in the reply's footer", max_length=40),),
             authority=Authority.COMMUNITY_MODERATOR,
         )
     )
     registry.add(
         CommandSpec(
             "feedback",
-            "feedback REPLY_ID helpful|not-helpful|wrong-claim",
             "tell the moderators how a reply did",
             feedback,
+            (
+                Param("reply-id", Kind.WORD, "The reply's id", max_length=64),
+                Param("kind", Kind.CHOICE, "What you thought of it", choices=tuple(a.value for a in FEEDBACK_ACTIONS)),
+            ),
+            spaced=2,
         )
     )

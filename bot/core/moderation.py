@@ -10,6 +10,19 @@ from bot.catalogue.loader import parse_yaml
 from bot.catalogue.schema import (
     EVIDENCE_CHECKS,
     EVIDENCE_FIELDS,
+    MAX_ALIAS,
+    MAX_CLAIM,
+    MAX_EXCERPT,
+    MAX_ID,
+    MAX_NOTE,
+    MAX_SOURCE,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    MAX_TRANSLATION,
+    MAX_TRANSLATOR,
+    MAX_URL,
+    STANCES,
+    VERDICTS,
     FieldError,
     check_brief,
     check_claim_text,
@@ -27,7 +40,8 @@ from bot.catalogue.schema import (
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.forms import ALIAS_ADD, CLAIM_ADD, CLAIM_EDIT, EVIDENCE_ADD
-from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.params import Args, Kind, Param, Target
+from bot.core.parsing import CommandError, parse_target
 from bot.core.permissions import Authority
 from bot.core.ports import CatalogueEditor
 from bot.domain.evidence import lead_indexes
@@ -135,12 +149,11 @@ async def _add(ctx: CommandContext, claim: Claim) -> list[Reply]:
     return [saved(stored, "added")]
 
 
-async def claim_add(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_add(ctx: CommandContext, args: Args) -> list[Reply]:
     """`claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
-    usage = "claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
-    f = split_fields(args, minimum=10, maximum=10, usage=usage)
-    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[4:], strict=True)))
-    return await _add(ctx, new_claim(f[0], f[1], f[2], f[3], evidence))
+    evidence = evidence_from({name: args.text(name) for name in EVIDENCE_FIELDS})
+    claim = new_claim(args.text("id"), args.text("claim"), args.text("verdict"), args.text("summary"), evidence)
+    return await _add(ctx, claim)
 
 
 async def claim_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
@@ -158,22 +171,26 @@ async def claim_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list
     )
 
 
+def target_of(text: str) -> Target:
+    """A claim id with an optional @VERSION, as a form field or a report's target gives it."""
+    return Target(*parse_target(text))
+
+
 async def _update(
     ctx: CommandContext,
-    target: str,
+    target: Target,
     change: Callable[[Claim], Claim],
     *,
     action: str,
     note: str | None = None,
     version: int | None = None,
 ) -> StoredClaim:
-    claim_id, seen_version = parse_target(target)
     stored = await editor_of(ctx).update(
-        claim_id,
+        target.claim_id,
         change,
         actor=ctx.actor,
         action=action,
-        expected_version=version if version is not None else seen_version,
+        expected_version=version if version is not None else target.version,
         note=note,
     )
     ctx.catalogue.invalidate()
@@ -191,13 +208,9 @@ def _change_fields(values: Mapping[str, str]) -> Callable[[Claim], Claim]:
     return lambda claim: dataclasses.replace(claim, **updates)
 
 
-async def claim_edit(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_edit(ctx: CommandContext, args: Args) -> list[Reply]:
     """`claim edit ID[@VERSION] claim|verdict|summary|brief VALUE`."""
-    parts = args.split(None, 2)
-    if len(parts) < 3:
-        raise CommandError("Usage: `claim edit ID[@VERSION] claim|verdict|summary|brief NEW VALUE`")
-    target, name, value = parts
-    name = name.lower()
+    target, name, value = args.target(), args.text("field").lower(), args.text("value")
     if name not in EDITABLE_FIELDS:
         raise CommandError(
             f"`{name[:30]}` cannot be edited this way; edit claim, verdict, summary or brief "
@@ -210,7 +223,7 @@ async def claim_edit(ctx: CommandContext, args: str) -> list[Reply]:
 
 async def claim_edit_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
     """The edit modal: every visible field at once, based on the version the moderator loaded."""
-    target = fields.get("id", "")
+    target = target_of(fields.get("id", ""))
     version = _version_field(fields)
     before = await _current(ctx, target)
     values = {k: fields[k] for k in ("claim", "verdict", "summary", "brief") if k in fields}
@@ -227,27 +240,31 @@ def _version_field(fields: Mapping[str, str]) -> int | None:
     return int(raw)
 
 
-async def _current(ctx: CommandContext, target: str) -> StoredClaim:
-    claim_id, _ = parse_target(target)
-    stored = await editor_of(ctx).get(claim_id)
+async def _current(ctx: CommandContext, target: Target) -> StoredClaim:
+    stored = await editor_of(ctx).get(target.claim_id)
     if stored is None:
-        raise UnknownClaim(claim_id)
+        raise UnknownClaim(target.claim_id)
     return stored
 
 
-async def claim_retire(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_retire(ctx: CommandContext, args: Args) -> list[Reply]:
     """`claim retire ID[@VERSION] [| REASON]`: retired claims stay in history but are never matched."""
-    target, reason = split_fields(args, minimum=1, maximum=2, usage="claim retire ID[@VERSION] [| REASON]")
+    reason = args.text("reason")
     stored = await _update(
-        ctx, target, lambda c: dataclasses.replace(c, status=ClaimStatus.RETIRED), action="retire", note=reason or None
+        ctx,
+        args.target(),
+        lambda c: dataclasses.replace(c, status=ClaimStatus.RETIRED),
+        action="retire",
+        note=reason or None,
     )
     return [saved(stored, "retired: it will no longer be matched")]
 
 
-async def claim_restore(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_restore(ctx: CommandContext, args: Args) -> list[Reply]:
     """`claim restore ID[@VERSION]`: match a retired claim again."""
-    (target,) = split_fields(args, minimum=1, maximum=1, usage="claim restore ID[@VERSION]")
-    stored = await _update(ctx, target, lambda c: dataclasses.replace(c, status=ClaimStatus.ACTIVE), action="restore")
+    stored = await _update(
+        ctx, args.target(), lambda c: dataclasses.replace(c, status=ClaimStatus.ACTIVE), action="restore"
+    )
     return [saved(stored, "restored: it is matched again")]
 
 
@@ -267,7 +284,9 @@ def _alias_index(claim: Claim, which: str) -> int:
     raise CommandError(f"`{claim.id}` has no alias \u201c{which[:80]}\u201d; `claim show {claim.id}` lists them.")
 
 
-async def add_alias(ctx: CommandContext, target: str, text: str, lang: str, version: int | None = None) -> list[Reply]:
+async def add_alias(
+    ctx: CommandContext, target: Target, text: str, lang: str, version: int | None = None
+) -> list[Reply]:
     """Add an alias with the catalogue's rules; shared by the command, the form and the report queue."""
     alias = Alias(checked("alias", check_claim_text, text), checked("lang", check_lang, lang or "en"))
     stored = await _update(
@@ -276,22 +295,21 @@ async def add_alias(ctx: CommandContext, target: str, text: str, lang: str, vers
     return [saved(stored, f"alias added (\u201c{alias.text[:80]}\u201d, {alias.lang})")]
 
 
-async def alias_add(ctx: CommandContext, args: str) -> list[Reply]:
+async def alias_add(ctx: CommandContext, args: Args) -> list[Reply]:
     """`alias add ID[@VERSION] | TEXT [| LANG]`."""
-    target, text, lang = split_fields(args, minimum=2, maximum=3, usage="alias add ID[@VERSION] | TEXT [| LANG]")
-    return await add_alias(ctx, target, text, lang, None)
+    return await add_alias(ctx, args.target(), args.text("text"), args.text("lang"), None)
 
 
 async def alias_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
     """The add-alias modal."""
     return await add_alias(
-        ctx, fields.get("id", ""), fields.get("text", ""), fields.get("lang", ""), _version_field(fields)
+        ctx, target_of(fields.get("id", "")), fields.get("text", ""), fields.get("lang", ""), _version_field(fields)
     )
 
 
-async def alias_remove(ctx: CommandContext, args: str) -> list[Reply]:
+async def alias_remove(ctx: CommandContext, args: Args) -> list[Reply]:
     """`alias remove ID[@VERSION] | TEXT-or-NUMBER`."""
-    target, which = split_fields(args, minimum=2, maximum=2, usage="alias remove ID[@VERSION] | TEXT or NUMBER")
+    target, which = args.target(), args.text("alias")
 
     def remove(claim: Claim) -> Claim:
         index = _alias_index(claim, which)
@@ -301,7 +319,7 @@ async def alias_remove(ctx: CommandContext, args: str) -> list[Reply]:
     return [saved(stored, "alias removed")]
 
 
-async def _evidence_add(ctx: CommandContext, target: str, evidence: Evidence, version: int | None) -> list[Reply]:
+async def _evidence_add(ctx: CommandContext, target: Target, evidence: Evidence, version: int | None) -> list[Reply]:
     stored = await _update(
         ctx,
         target,
@@ -312,24 +330,20 @@ async def _evidence_add(ctx: CommandContext, target: str, evidence: Evidence, ve
     return [saved(stored, f"evidence {len(stored.claim.evidence)} added ({evidence.title[:60]}, {evidence.date})")]
 
 
-async def evidence_add(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_add(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
-    f = split_fields(
-        args, minimum=7, maximum=7, usage="evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
-    )
-    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[1:], strict=True)))
-    return await _evidence_add(ctx, f[0], evidence, None)
+    evidence = evidence_from({name: args.text(name) for name in EVIDENCE_FIELDS})
+    return await _evidence_add(ctx, args.target(), evidence, None)
 
 
 async def evidence_add_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
     """The add-evidence modal; the stance comes from the command that opened it."""
-    return await _evidence_add(ctx, fields.get("id", ""), evidence_from(fields), _version_field(fields))
+    return await _evidence_add(ctx, target_of(fields.get("id", "")), evidence_from(fields), _version_field(fields))
 
 
-async def evidence_remove(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_remove(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence remove ID[@VERSION] | NUMBER`; the last item cannot go, a claim needs evidence."""
-    target, which = split_fields(args, minimum=2, maximum=2, usage="evidence remove ID[@VERSION] | NUMBER")
-    number = parse_number(which, "evidence")
+    target, number = args.target(), args.number("number")
 
     def remove(claim: Claim) -> Claim:
         if not 1 <= number <= len(claim.evidence):
@@ -359,27 +373,24 @@ def _evidence_change(number: int, change: Callable[[Evidence], Evidence]) -> Cal
     return apply
 
 
-async def evidence_note(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_note(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence note ID[@VERSION] | NUMBER | NOTE` (or `none`): the caveat a reader sees beside the quote."""
-    usage = "evidence note ID[@VERSION] | NUMBER | NOTE or none"
-    target, which, text = split_fields(args, minimum=3, maximum=3, usage=usage)
-    number = parse_number(which, "evidence")
+    target, number, text = args.target(), args.number("number"), args.text("text")
     note = None if text.lower() in CLEAR else checked("note", check_note, text)
     change = _evidence_change(number, lambda e: dataclasses.replace(e, note=note))
     stored = await _update(ctx, target, change, action="evidence note")
     return [saved(stored, f"evidence {number}: note {'removed' if note is None else 'set'}")]
 
 
-async def evidence_translate(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_translate(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION`, or `| NUMBER | none`."""
-    usage = "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION (or | NUMBER | none)"
-    target, which, lang, by, text = split_fields(args, minimum=3, maximum=5, usage=usage)
-    number = parse_number(which, "evidence")
+    target, number, lang = args.target(), args.number("number"), args.text("lang")
+    by, text = args.text("translated-by"), args.text("translation")
     if lang.lower() in CLEAR:
         values: dict[str, Any] = {"lang": "en", "translation": None, "translation_by": None}
     else:
         if not by or not text:
-            raise CommandError(f"Usage: `{usage}`")
+            raise CommandError(f"Usage: `{TRANSLATE_USAGE}`")
         values = {
             "lang": checked("lang", check_lang, lang),
             "translation_by": checked("translated by", check_translator, by),
@@ -394,22 +405,21 @@ async def evidence_translate(ctx: CommandContext, args: str) -> list[Reply]:
     return [saved(stored, f"evidence {number}: {what}")]
 
 
-async def _pin(ctx: CommandContext, args: str, pinned: bool) -> list[Reply]:
+async def _pin(ctx: CommandContext, args: Args, pinned: bool) -> list[Reply]:
     verb = "pin" if pinned else "unpin"
-    target, which = split_fields(args, minimum=2, maximum=2, usage=f"evidence {verb} ID[@VERSION] | NUMBER")
-    number = parse_number(which, "evidence")
+    target, number = args.target(), args.number("number")
     change = _evidence_change(number, lambda e: dataclasses.replace(e, pinned=pinned))
     stored = await _update(ctx, target, change, action=f"evidence {verb}")
     shown = ", ".join(str(i + 1) for i in lead_indexes(stored.claim))
     return [saved(stored, f"evidence {number} {verb}ned; replies now lead with evidence {shown}")]
 
 
-async def evidence_pin(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_pin(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence pin ID[@VERSION] | NUMBER`: show this excerpt first instead of the automatic two-sided choice."""
     return await _pin(ctx, args, True)
 
 
-async def evidence_unpin(ctx: CommandContext, args: str) -> list[Reply]:
+async def evidence_unpin(ctx: CommandContext, args: Args) -> list[Reply]:
     """`evidence unpin ID[@VERSION] | NUMBER`."""
     return await _pin(ctx, args, False)
 
@@ -425,9 +435,9 @@ def revision_line(revision: Revision) -> str:
     )
 
 
-async def claim_history(ctx: CommandContext, args: str) -> list[Reply]:
+async def claim_history(ctx: CommandContext, args: Args) -> list[Reply]:
     """`claim history ID`: the newest revisions first, with their numbers for `undo`."""
-    claim_id, _ = parse_target(args or " ")
+    claim_id = args.target().claim_id
     revisions = await editor_of(ctx).history(claim_id, MAX_HISTORY)
     if not revisions:
         raise UnknownClaim(claim_id)
@@ -436,113 +446,142 @@ async def claim_history(ctx: CommandContext, args: str) -> list[Reply]:
     return [info("\n".join(lines))]
 
 
-async def undo(ctx: CommandContext, args: str) -> list[Reply]:
+async def undo(ctx: CommandContext, args: Args) -> list[Reply]:
     """`undo REVISION`: restore the claim exactly as it was before that revision."""
-    number = parse_number(args, "revision")
+    number = args.number("revision")
     stored = await editor_of(ctx).undo(number, actor=ctx.actor)
     ctx.catalogue.invalidate()
     return [saved(stored, f"revision #{number} undone")]
 
 
+ID = Param("id", Kind.TARGET, "The claim's id (autocompleted)", max_length=200, label="ID[@VERSION]")
+EVIDENCE_PARAMS = (
+    Param("title", Kind.TEXT, "The document's title", max_length=MAX_TITLE),
+    Param("date", Kind.WORD, "YYYY, YYYY-MM or YYYY-MM-DD", max_length=10),
+    Param("source", Kind.TEXT, "Archive or publisher", max_length=MAX_SOURCE),
+    Param("url", Kind.WORD, "https link to the document", max_length=MAX_URL),
+    Param(
+        "stance", Kind.CHOICE, "How the excerpt bears on the claim as people assert it", choices=STANCES, label="STANCE"
+    ),
+    Param("excerpt", Kind.TEXT, "Quoted word for word", max_length=MAX_EXCERPT),
+)
+EVIDENCE_NUMBER = Param("number", Kind.NUMBER, "The excerpt's number in claim show", what="evidence")
+TRANSLATE_USAGE = "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED_BY | TRANSLATION (or | NUMBER | none)"
+NEW_CLAIM_PARAMS = (
+    Param("claim", Kind.TEXT, "The claim as people assert it", max_length=MAX_CLAIM),
+    Param("verdict", Kind.CHOICE, "The verdict", choices=VERDICTS, label="VERDICT"),
+    Param("summary", Kind.TEXT, "A neutral summary in our own words", max_length=MAX_SUMMARY),
+    *EVIDENCE_PARAMS,
+)
+
+
 def register(registry: CommandRegistry) -> None:
     """Add the moderators' catalogue commands."""
+    editor = Authority.EDITOR
     specs = [
         CommandSpec(
             "claim add",
-            "claim add ID | CLAIM | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "add a claim with its first evidence",
             claim_add,
-            authority=Authority.EDITOR,
+            (Param("id", Kind.TEXT, "A new id, lowercase-with-hyphens", max_length=MAX_ID), *NEW_CLAIM_PARAMS),
+            authority=editor,
             form=CLAIM_ADD,
             form_handler=claim_add_form,
         ),
         CommandSpec(
             "claim edit",
-            "claim edit ID[@VERSION] claim|verdict|summary|brief VALUE",
             "change a claim's text, verdict, summary or brief",
             claim_edit,
-            authority=Authority.EDITOR,
+            (
+                ID,
+                Param("field", Kind.WORD, "claim, verdict, summary or brief", label="claim|verdict|summary|brief"),
+                Param("value", Kind.TEXT, "The new value", max_length=MAX_SUMMARY),
+            ),
+            spaced=2,
+            authority=editor,
             form=CLAIM_EDIT,
             form_handler=claim_edit_form,
         ),
         CommandSpec(
             "claim retire",
-            "claim retire ID[@VERSION] [| REASON]",
             "stop matching a claim",
             claim_retire,
-            authority=Authority.EDITOR,
+            (ID, Param("reason", Kind.TEXT, "Why, for the history", required=False)),
+            authority=editor,
         ),
-        CommandSpec(
-            "claim restore",
-            "claim restore ID[@VERSION]",
-            "match a retired claim again",
-            claim_restore,
-            authority=Authority.EDITOR,
-        ),
-        CommandSpec(
-            "claim history", "claim history ID", "list a claim's revisions", claim_history, authority=Authority.EDITOR
-        ),
+        CommandSpec("claim restore", "match a retired claim again", claim_restore, (ID,), authority=editor),
+        CommandSpec("claim history", "list a claim's revisions", claim_history, (ID,), authority=editor),
         CommandSpec(
             "alias add",
-            "alias add ID[@VERSION] | TEXT [| LANG]",
             "add another way people say a claim",
             alias_add,
-            authority=Authority.EDITOR,
+            (
+                ID,
+                Param("text", Kind.TEXT, "How people say it", max_length=MAX_ALIAS),
+                Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3),
+            ),
+            authority=editor,
             form=ALIAS_ADD,
             form_handler=alias_add_form,
         ),
         CommandSpec(
             "alias remove",
-            "alias remove ID[@VERSION] | TEXT or NUMBER",
             "remove an alias",
             alias_remove,
-            authority=Authority.EDITOR,
+            (ID, Param("alias", Kind.TEXT, "The alias's text, or its number", label="TEXT or NUMBER")),
+            authority=editor,
         ),
         CommandSpec(
             "evidence add",
-            "evidence add ID[@VERSION] | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "add a verbatim excerpt",
             evidence_add,
-            authority=Authority.EDITOR,
+            (ID, *EVIDENCE_PARAMS),
+            authority=editor,
             form=EVIDENCE_ADD,
             form_handler=evidence_add_form,
         ),
-        CommandSpec(
-            "evidence remove",
-            "evidence remove ID[@VERSION] | NUMBER",
-            "remove an excerpt",
-            evidence_remove,
-            authority=Authority.EDITOR,
-        ),
+        CommandSpec("evidence remove", "remove an excerpt", evidence_remove, (ID, EVIDENCE_NUMBER), authority=editor),
         CommandSpec(
             "evidence note",
-            "evidence note ID[@VERSION] | NUMBER | NOTE or none",
             "set the caveat readers see beside an excerpt",
             evidence_note,
-            authority=Authority.EDITOR,
+            (
+                ID,
+                EVIDENCE_NUMBER,
+                Param("text", Kind.TEXT, "The note, or none", max_length=MAX_NOTE, label="NOTE or none"),
+            ),
+            authority=editor,
         ),
         CommandSpec(
             "evidence translate",
-            "evidence translate ID[@VERSION] | NUMBER | LANG | TRANSLATED BY | TRANSLATION",
             "give a non-English excerpt its English translation",
             evidence_translate,
-            authority=Authority.EDITOR,
+            (
+                ID,
+                EVIDENCE_NUMBER,
+                Param("lang", Kind.WORD, "The excerpt's language (de, ru, ...), or none", max_length=4),
+                Param("translated-by", Kind.TEXT, "Who translated it", required=False, max_length=MAX_TRANSLATOR),
+                Param("translation", Kind.TEXT, "The English translation", required=False, max_length=MAX_TRANSLATION),
+            ),
+            authority=editor,
         ),
         CommandSpec(
-            "evidence pin",
-            "evidence pin ID[@VERSION] | NUMBER",
-            "show an excerpt first in replies",
-            evidence_pin,
-            authority=Authority.EDITOR,
+            "evidence pin", "show an excerpt first in replies", evidence_pin, (ID, EVIDENCE_NUMBER), authority=editor
         ),
         CommandSpec(
             "evidence unpin",
-            "evidence unpin ID[@VERSION] | NUMBER",
             "return to the automatic two-sided choice",
             evidence_unpin,
-            authority=Authority.EDITOR,
+            (ID, EVIDENCE_NUMBER),
+            authority=editor,
         ),
-        CommandSpec("undo", "undo REVISION", "revert the latest change to a claim", undo, authority=Authority.EDITOR),
+        CommandSpec(
+            "undo",
+            "revert the latest change to a claim",
+            undo,
+            (Param("revision", Kind.NUMBER, "The revision's number in claim history", what="revision"),),
+            authority=editor,
+        ),
     ]
     for spec in specs:
         registry.add(spec)

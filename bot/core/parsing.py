@@ -1,4 +1,4 @@
-"""Small parsers for command arguments: pipe-separated fields, `id@version`, durations and periods."""
+"""Small parsers for command arguments: `id@version`, numbers, durations and periods."""
 
 from __future__ import annotations
 
@@ -31,14 +31,6 @@ MAX_PERIOD = dt.timedelta(days=3653)
 
 class CommandError(Exception):
     """The arguments do not fit the command; the message says what to type instead."""
-
-
-def split_fields(args: str, *, minimum: int, maximum: int, usage: str) -> list[str]:
-    """Split `a | b | c` into fields; the last field keeps any further pipes (excerpts may contain them)."""
-    parts = [p.strip() for p in args.split("|", maximum - 1)] if args.strip() else []
-    if len(parts) < minimum or any(not p for p in parts[:minimum]):
-        raise CommandError(f"Usage: `{usage}`")
-    return parts + [""] * (maximum - len(parts))
 
 
 def parse_target(text: str) -> tuple[str, int | None]:

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.forms import REPORT
-from bot.core.moderation import add_alias, evidence_from, new_claim, saved
-from bot.core.parsing import CommandError, parse_number, parse_target, split_fields
+from bot.core.moderation import EVIDENCE_PARAMS, NEW_CLAIM_PARAMS, add_alias, evidence_from, new_claim, saved
+from bot.core.params import Args, Kind, Param
+from bot.core.parsing import CommandError
 from bot.core.permissions import Authority, community_of
 from bot.core.ports import ReportQueue
 from bot.domain.models import Reply, Report, ReportState
@@ -35,10 +36,9 @@ async def _report(ctx: CommandContext, text: str, reason: str) -> list[Reply]:
     return [info(f"Thanks: report #{report.id} is in the moderators' queue.")]
 
 
-async def report(ctx: CommandContext, args: str) -> list[Reply]:
+async def report(ctx: CommandContext, args: Args) -> list[Reply]:
     """`report TEXT [| REASON]`."""
-    text, _, reason = args.rpartition("|") if "|" in args else (args, "", "")
-    return await _report(ctx, text, reason)
+    return await _report(ctx, args.text("text"), args.text("reason"))
 
 
 async def report_form(ctx: CommandContext, fields: Mapping[str, str]) -> list[Reply]:
@@ -57,11 +57,9 @@ def report_line(item: Report) -> str:
     )
 
 
-async def queue_list(ctx: CommandContext, args: str) -> list[Reply]:
+async def queue_list(ctx: CommandContext, args: Args) -> list[Reply]:
     """`queue list [all]`: open reports, oldest first (or the latest of every state)."""
-    everything = args.strip().lower() == "all"
-    if args.strip() and not everything:
-        raise CommandError("Usage: `queue list [all]`")
+    everything = args.flag("all")
     community = None if ctx.authority >= Authority.EDITOR else ctx.origin
     items = await queue_of(ctx).list(include_handled=everything, community=community)
     if not items:
@@ -70,9 +68,8 @@ async def queue_list(ctx: CommandContext, args: str) -> list[Reply]:
     return [info("\n".join([title, *(report_line(i) for i in items)]))]
 
 
-async def _close(ctx: CommandContext, args: str, state: ReportState) -> list[Reply]:
-    number_text, note = split_fields(args, minimum=1, maximum=2, usage=f"queue {_verb(state)} NUMBER [| NOTE]")
-    number = parse_number(number_text, "report")
+async def _close(ctx: CommandContext, args: Args, state: ReportState) -> list[Reply]:
+    number, note = args.number("number"), args.text("note")
     await _visible_report(ctx, number)
     closed = await queue_of(ctx).close(number, state, actor=ctx.actor, resolution=note or None)
     if closed is None:
@@ -99,31 +96,28 @@ async def _why_not_open(ctx: CommandContext, number: int) -> str:
     return f"Report #{number} was already {existing.state.value} by {existing.handled_by}."
 
 
-async def queue_resolve(ctx: CommandContext, args: str) -> list[Reply]:
+async def queue_resolve(ctx: CommandContext, args: Args) -> list[Reply]:
     """`queue resolve NUMBER [| NOTE]`."""
     return await _close(ctx, args, ReportState.RESOLVED)
 
 
-async def queue_dismiss(ctx: CommandContext, args: str) -> list[Reply]:
+async def queue_dismiss(ctx: CommandContext, args: Args) -> list[Reply]:
     """`queue dismiss NUMBER [| NOTE]`."""
     return await _close(ctx, args, ReportState.DISMISSED)
 
 
-async def _open_report(ctx: CommandContext, number_text: str) -> Report:
-    number = parse_number(number_text, "report")
+async def _open_report(ctx: CommandContext, number: int) -> Report:
     item = await _visible_report(ctx, number)
     if item is None or item.state is not ReportState.OPEN:
         raise CommandError(await _why_not_open(ctx, number))
     return item
 
 
-async def queue_to_claim(ctx: CommandContext, args: str) -> list[Reply]:
+async def queue_to_claim(ctx: CommandContext, args: Args) -> list[Reply]:
     """`queue to-claim N | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT`."""
-    usage = "queue to-claim NUMBER | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT"
-    f = split_fields(args, minimum=10, maximum=10, usage=usage)
-    item = await _open_report(ctx, f[0])
-    evidence = evidence_from(dict(zip(("title", "date", "source", "url", "stance", "excerpt"), f[4:], strict=True)))
-    claim = new_claim(f[1], item.text, f[2], f[3], evidence)
+    item = await _open_report(ctx, args.number("number"))
+    evidence = evidence_from({p.name: args.text(p.name) for p in EVIDENCE_PARAMS})
+    claim = new_claim(args.text("id"), item.text, args.text("verdict"), args.text("summary"), evidence)
     if ctx.stores.editor is None:
         raise EditRefused(NO_DATABASE)
     stored = await ctx.stores.editor.add(claim, actor=ctx.actor, note=f"from report #{item.id}")
@@ -132,72 +126,67 @@ async def queue_to_claim(ctx: CommandContext, args: str) -> list[Reply]:
     return [saved(stored, f"added from report #{item.id}, which is resolved")]
 
 
-async def queue_to_alias(ctx: CommandContext, args: str) -> list[Reply]:
+async def queue_to_alias(ctx: CommandContext, args: Args) -> list[Reply]:
     """`queue to-alias N | CLAIM_ID[@VERSION] [| LANG]`: the reported text becomes another way to say a claim."""
-    number_text, target, lang = split_fields(
-        args, minimum=2, maximum=3, usage="queue to-alias NUMBER | CLAIM_ID [| LANG]"
-    )
-    item = await _open_report(ctx, number_text)
-    claim_id, _ = parse_target(target)
-    replies = await add_alias(ctx, target, item.text, lang)
-    await queue_of(ctx).close(item.id, ReportState.RESOLVED, actor=ctx.actor, resolution=f"alias of {claim_id}")
+    item = await _open_report(ctx, args.number("number"))
+    target = args.target()
+    replies = await add_alias(ctx, target, item.text, args.text("lang"))
+    resolution = f"alias of {target.claim_id}"
+    await queue_of(ctx).close(item.id, ReportState.RESOLVED, actor=ctx.actor, resolution=resolution)
     return replies
+
+
+REPORT_NUMBER = Param("number", Kind.NUMBER, "The report's number in queue list", what="report")
+NOTE = Param("note", Kind.TEXT, "A note for the record", required=False)
 
 
 def register(registry: CommandRegistry) -> None:
     """Add the report and queue commands."""
+    community, editor = Authority.COMMUNITY_MODERATOR, Authority.EDITOR
     registry.add(
         CommandSpec(
             "report",
-            "report TEXT [| REASON]",
             "send a message to the moderators' queue",
             report,
+            (
+                Param("text", Kind.TEXT, "The message to check", required=False, max_length=20_000, label="TEXT"),
+                Param("reason", Kind.TEXT, "Why", required=False, max_length=20_000),
+            ),
             form=REPORT,
             form_handler=report_form,
         )
     )
+    everything = Param("all", Kind.FLAG, "Include resolved and dismissed reports", required=False)
+    registry.add(CommandSpec("queue list", "show reported messages", queue_list, (everything,), authority=community))
     registry.add(
-        CommandSpec(
-            "queue list",
-            "queue list [all]",
-            "show reported messages",
-            queue_list,
-            authority=Authority.COMMUNITY_MODERATOR,
-        )
+        CommandSpec("queue resolve", "mark a report handled", queue_resolve, (REPORT_NUMBER, NOTE), authority=community)
     )
     registry.add(
-        CommandSpec(
-            "queue resolve",
-            "queue resolve NUMBER [| NOTE]",
-            "mark a report handled",
-            queue_resolve,
-            authority=Authority.COMMUNITY_MODERATOR,
-        )
-    )
-    registry.add(
-        CommandSpec(
-            "queue dismiss",
-            "queue dismiss NUMBER [| NOTE]",
-            "dismiss a report",
-            queue_dismiss,
-            authority=Authority.COMMUNITY_MODERATOR,
-        )
+        CommandSpec("queue dismiss", "dismiss a report", queue_dismiss, (REPORT_NUMBER, NOTE), authority=community)
     )
     registry.add(
         CommandSpec(
             "queue to-claim",
-            "queue to-claim NUMBER | ID | VERDICT | SUMMARY | TITLE | DATE | SOURCE | URL | STANCE | EXCERPT",
             "turn a report into a new claim",
             queue_to_claim,
-            authority=Authority.EDITOR,
+            (
+                REPORT_NUMBER,
+                Param("id", Kind.TEXT, "A new id, lowercase-with-hyphens", max_length=80),
+                *(p for p in NEW_CLAIM_PARAMS if p.name != "claim"),
+            ),
+            authority=editor,
         )
     )
     registry.add(
         CommandSpec(
             "queue to-alias",
-            "queue to-alias NUMBER | CLAIM_ID [| LANG]",
             "turn a report into an alias of a claim",
             queue_to_alias,
-            authority=Authority.EDITOR,
+            (
+                REPORT_NUMBER,
+                Param("id", Kind.TARGET, "The claim's id", max_length=200, label="CLAIM_ID"),
+                Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3),
+            ),
+            authority=editor,
         )
     )

@@ -8,6 +8,7 @@ import importlib.util
 from bot.core.chart import stats_chart
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec
 from bot.core.errors import EditRefused
+from bot.core.params import Args, Kind, Param
 from bot.core.parsing import parse_period
 from bot.core.permissions import Authority
 from bot.core.services import Stores
@@ -55,9 +56,9 @@ def chart_of(figures: Stats) -> Attachment:
     )
 
 
-async def stats(ctx: CommandContext, args: str) -> list[Reply]:
+async def stats(ctx: CommandContext, args: Args) -> list[Reply]:
     """`stats [PERIOD]`: figures as text, with a bar chart where the platform can show images."""
-    figures = await gather(ctx.stores, args)
+    figures = await gather(ctx.stores, args.text("period"))
     if not charts_available():
         note = "\n(The chart needs the charts extra: pip install 'factbot[charts]'.)"
         return [Reply(kind=ReplyKind.INFO, text=stats_text(figures) + note, ephemeral=True)]
@@ -75,9 +76,9 @@ def register(registry: CommandRegistry) -> None:
     registry.add(
         CommandSpec(
             "stats",
-            "stats [PERIOD]",
             "replies, feedback and reports for a period (7d, 30d, all)",
             stats,
+            (Param("period", Kind.WORD, "7d, 30d, all ... (7d when left out)", required=False, max_length=10),),
             authority=Authority.EDITOR,
         )
     )

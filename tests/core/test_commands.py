@@ -30,9 +30,9 @@ def test_alias_that_would_swallow_free_text_falls_back_to_factcheck():
 
 def test_names_must_be_unique():
     registry = CommandRegistry()
-    registry.add(CommandSpec("x", "x", "x", _noop))
+    registry.add(CommandSpec("x", "x", _noop))
     with pytest.raises(ValueError, match="registered twice"):
-        registry.add(CommandSpec("y", "y", "y", _noop, aliases=("x",)))
+        registry.add(CommandSpec("y", "y", _noop, aliases=("x",)))
 
 
 def test_every_command_has_help_and_usage():

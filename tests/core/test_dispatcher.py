@@ -104,9 +104,7 @@ async def test_moderator_only_commands_are_refused_in_the_core(dispatcher, fake)
     async def secret(ctx, args):
         return [info("done")]
 
-    dispatcher.registry.add(
-        CommandSpec("claim retire", "claim retire ID", "retire", secret, authority=Authority.EDITOR)
-    )
+    dispatcher.registry.add(CommandSpec("claim retire", "retire", secret, authority=Authority.EDITOR))
     refused = await fake.command("claim retire x")
     assert refused[0].kind is ReplyKind.ERROR and "for catalogue editors only" in refused[0].text
     accepted = await fake.command("claim retire x", actor=make_actor("mod", moderator=True))

@@ -11,6 +11,7 @@ from bot.adapters.discord.commands import claim_group, factcheck, factcheck_mess
 from bot.adapters.discord.moderation import moderator_group
 from bot.adapters.discord.once import first_delivery
 from bot.adapters.discord.respond import report_failure
+from bot.core.registry import default_registry
 
 log = logging.getLogger(__name__)
 
@@ -46,5 +47,5 @@ def build_tree(client: discord.Client) -> FactbotTree:
     tree.add_command(factcheck)
     tree.add_command(claim_group)
     tree.add_command(factcheck_message)
-    tree.add_command(moderator_group())
+    tree.add_command(moderator_group(default_registry()))
     return tree

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 
+import discord
 from discord import app_commands
 from sqlalchemy import select
 
 from bot.adapters.discord.moderation import moderator_group
 from bot.adapters.discord.runner import sync_commands
+from bot.core.commands import CommandSpec
+from bot.core.params import Kind, Param
 from bot.core.permissions import Authority
 from bot.core.registry import default_registry
 from bot.storage.tables import audit_log
@@ -33,7 +36,7 @@ def leaf_names(group: app_commands.Group) -> set[str]:
 def test_every_moderation_command_of_the_core_is_in_the_mod_group():
     core = {spec.name for spec in default_registry().specs() if spec.authority > Authority.MEMBER}
     assert "claim add" in core and "stats" in core
-    assert core == leaf_names(moderator_group())
+    assert core == leaf_names(moderator_group(default_registry()))
 
 
 async def audit_outcomes(services) -> list[tuple[str, str, str]]:
@@ -173,3 +176,32 @@ async def test_a_report_that_looks_like_a_link_is_shown_to_moderators_as_text(bo
     assert "Discord Trust & Safety" in shown
     texts = [data.get("content") or ""] + [e.get("description") or "" for e in data.get("embeds", [])]
     assert not any(MASKED_LINK.search(t) for t in texts), texts
+
+
+def test_a_new_moderator_command_is_one_spec_and_discord_gets_its_typed_options():
+    async def handler(ctx, args):
+        return []
+
+    registry = default_registry()
+    registry.add(
+        CommandSpec(
+            "queue merge",
+            "merge two reports",
+            handler,
+            (
+                Param("number", Kind.NUMBER, "The report to keep"),
+                Param("other", Kind.NUMBER, "The report to fold in"),
+                Param("how", Kind.CHOICE, "Which text wins", required=False, choices=("first", "second")),
+            ),
+            authority=Authority.COMMUNITY_MODERATOR,
+        )
+    )
+    [merge] = [c for c in moderator_group(registry).walk_commands() if c.qualified_name == "mod queue merge"]
+    options = {p.display_name: p for p in merge.parameters}
+    assert list(options) == ["number", "other", "how"]
+    assert options["number"].required and options["number"].type is discord.AppCommandOptionType.integer
+    assert not options["how"].required and [c.value for c in options["how"].choices] == ["first", "second"]
+    translate = next(
+        c for c in moderator_group(registry).walk_commands() if c.qualified_name == "mod evidence translate"
+    )
+    assert [p.display_name for p in translate.parameters] == ["id", "number", "lang", "translated-by", "translation"]
