@@ -35,8 +35,9 @@ from typing import Any
 from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, SEED, machine, read_jsonl
 from bot.adapters.discord.client import FactbotClient
 from bot.adapters.discord.endpoints import Endpoints, redirected
+from bot.adapters.discord.settings import DiscordSettings
 from bot.app import open_services
-from bot.settings import SECTIONS, CatalogueSettings, DatabaseSettings, DiscordSettings, PolicySettings, Settings
+from bot.settings import CatalogueSettings, DatabaseSettings, PolicySettings, Settings, sections
 from tests.fakes import fake_discord as fd
 
 
@@ -48,8 +49,8 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 def settings_for(database_url: str, fake: fd.FakeDiscord, cooldown_minutes: float) -> Settings:
     """factbot's settings for the run: one watched channel, watch mode on, the shipped catalogue."""
-    sections: dict[str, object] = {name: cls() for name, cls in SECTIONS.items()}
-    sections |= {
+    values_by_section: dict[str, object] = {name: cls() for name, cls in sections().items()}
+    values_by_section |= {
         "database": DatabaseSettings(url=database_url),
         "catalogue": CatalogueSettings(dir=CLAIMS_DIR),
         "policy": PolicySettings(watched_channels=[f"discord:{fd.WATCHED}"], cooldown_minutes=cooldown_minutes),
@@ -57,7 +58,7 @@ def settings_for(database_url: str, fake: fd.FakeDiscord, cooldown_minutes: floa
             token=fd.TOKEN, api_base_url=fake.api_base, gateway_url=fake.gateway_url, watch_channels=True
         ),
     }
-    return Settings(**sections)
+    return Settings(**values_by_section)
 
 
 def workload(count: int, duplicates: float, rng: random.Random) -> list[tuple[dict[str, Any], str | None]]:

@@ -180,11 +180,11 @@ class Bot:
 async def prepare(url: str) -> None:
     """The release step: migrate and import the shipped catalogue, before any bot starts."""
     from bot.app import open_database
-    from bot.settings import SECTIONS, CatalogueSettings, DatabaseSettings, Settings
+    from bot.settings import CatalogueSettings, DatabaseSettings, Settings, sections
 
-    sections: dict[str, object] = {name: cls() for name, cls in SECTIONS.items()}
-    sections |= {"database": DatabaseSettings(url=url), "catalogue": CatalogueSettings(dir=CLAIMS_DIR)}
-    database, _ = await open_database(Settings(**sections))
+    values_by_section: dict[str, object] = {name: cls() for name, cls in sections().items()}
+    values_by_section |= {"database": DatabaseSettings(url=url), "catalogue": CatalogueSettings(dir=CLAIMS_DIR)}
+    database, _ = await open_database(Settings(**values_by_section))
     await database.dispose()
 
 

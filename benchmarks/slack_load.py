@@ -27,10 +27,11 @@ import aiohttp
 
 from benchmarks.common import CLAIMS_DIR, SEED, machine
 from bot.adapters.slack.app import build_bot
+from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.web import HttpServer
 from bot.app import open_services
 from bot.catalogue.loader import load_claims
-from bot.settings import SECTIONS, CatalogueSettings, DatabaseSettings, Settings, SlackSettings
+from bot.settings import CatalogueSettings, DatabaseSettings, Settings, sections
 from tests.adapters.slack.processes import deliver, event_number, mention_bodies
 from tests.fakes.fake_slack import SIGNING_SECRET, FakeSlack, SlackSender
 
@@ -44,15 +45,15 @@ def phrases() -> list[str]:
 
 def settings_for(database_url: str, fake: FakeSlack) -> Settings:
     """factbot's settings for the run: HTTP mode, one workspace, the shipped catalogue."""
-    sections: dict[str, object] = {name: cls() for name, cls in SECTIONS.items()}
-    sections |= {
+    values_by_section: dict[str, object] = {name: cls() for name, cls in sections().items()}
+    values_by_section |= {
         "database": DatabaseSettings(url=database_url),
         "catalogue": CatalogueSettings(dir=CLAIMS_DIR),
         "slack": SlackSettings(
             mode="http", api_url=fake.api_url, bot_token="xoxb-team1", signing_secret=SIGNING_SECRET
         ),
     }
-    return Settings(**sections)
+    return Settings(**values_by_section)
 
 
 def percentile(values: Sequence[float], share: float) -> float:

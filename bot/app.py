@@ -19,7 +19,7 @@ from bot.core.memory import MemoryCatalogue, MemoryKeyStore
 from bot.core.metrics import Metrics
 from bot.core.permissions import AccessConfig
 from bot.core.policy import PolicyConfig, ReplyPolicy
-from bot.core.ports import CatalogueSource, KeyStore
+from bot.core.ports import CatalogueSource, KeyStore, SharedLock
 from bot.core.registry import default_registry
 from bot.core.services import Stores
 from bot.matching.matcher import Thresholds
@@ -87,6 +87,14 @@ class Services:
             "reports": await SqlReportStore(self.database).prune(dt.timedelta(days=retention.report_days)),
             "replies": await SqlReplyLog(self.database).prune(dt.timedelta(days=retention.feedback_days)),
         }
+
+    def shared_lock(self) -> SharedLock | None:
+        """A lock every process sharing the database respects (PostgreSQL); None for SQLite, one process by design."""
+        if self.database is None or self.database.is_sqlite:
+            return None
+        from bot.storage.locks import AdvisoryLock
+
+        return AdvisoryLock(self.database.url)
 
     def ops_routes(
         self, *, figures: Callable[[], dict[str, float]] | None = None, in_flight: Callable[[], int] = lambda: 0

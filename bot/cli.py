@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -34,6 +33,7 @@ from bot.core.render import Style, render_reply
 from bot.core.stats import chart_of, charts_available, gather, stats_text
 from bot.domain.models import Claim, Decision, MatchResult, Origin
 from bot.logs import configure_logging
+from bot.platforms import Platform, PlatformError, platforms
 from bot.settings import Settings, SettingsError, example_env, load_settings, secret_values
 
 if TYPE_CHECKING:
@@ -293,31 +293,30 @@ async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _need(module: str, extra: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        raise UsageError(f"this needs the {extra} extra: pip install 'factbot[{extra}]'")
+def _platform(args: argparse.Namespace) -> Platform:
+    """The platform a command names, with its library installed."""
+    platform: Platform = args.platform_plugin
+    try:
+        platform.require()
+    except PlatformError as exc:
+        raise UsageError(str(exc)) from None
+    return platform
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run factbot on a chat platform until stopped."""
-    _need("discord" if args.platform == "discord" else "slack_bolt", args.platform)
-    if args.platform == "discord":
-        from bot.adapters.discord.runner import run as run_discord
+    from bot.app import open_services
 
-        return await run_discord(settings, shard_ids=args.shards, shard_count=args.shard_count)
-    if args.shards is not None or args.shard_count is not None:
-        raise UsageError("--shards and --shard-count apply to `run discord` only")
-    from bot.adapters.slack.runner import run as run_slack
-
-    return await run_slack(settings)
+    return await _platform(args).run(settings, args, open_services)
 
 
-async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
-    """Register the application commands with Discord: a deliberate step, not done on every start."""
-    _need("discord", "discord")
-    from bot.adapters.discord.runner import sync_commands
+async def cmd_platform_tool(settings: Settings, args: argparse.Namespace) -> int:
+    """A platform's own tool, such as `factbot discord sync`."""
+    from bot.app import open_services
 
-    return await sync_commands(settings, guild_id=args.guild)
+    _platform(args)
+    tool: Callable[[Settings, argparse.Namespace, Any], Awaitable[int]] = args.platform_tool
+    return await tool(settings, args, open_services)
 
 
 def cmd_example_env(settings: Settings, args: argparse.Namespace) -> int:
@@ -395,17 +394,18 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_option(export)
     export.set_defaults(handler=cmd_export, is_async=True)
 
-    run = sub.add_parser("run", help="run factbot on Discord or Slack")
-    run.add_argument("platform", choices=("discord", "slack"))
-    run.add_argument("--shards", metavar="IDS", help="discord: the shard ids this process runs, e.g. 0-3 or 0,2,4-5")
-    run.add_argument("--shard-count", type=int, metavar="N", help="discord: the bot's total number of shards")
-    run.set_defaults(handler=cmd_run, is_async=True, log_level_from_settings=True)
-
-    discord_parser = sub.add_parser("discord", help="Discord tools")
-    discord_sub = discord_parser.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
-    sync = discord_sub.add_parser("sync", help="register the slash commands and the message menu with Discord")
-    sync.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
-    sync.set_defaults(handler=cmd_discord_sync, is_async=True)
+    installed = platforms()
+    run = sub.add_parser("run", help=f"run factbot on a chat platform ({', '.join(installed)})")
+    run_sub = run.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    for name, platform in installed.items():
+        runner = run_sub.add_parser(name, help=f"run factbot on {platform.summary} until stopped")
+        if platform.add_run_options is not None:
+            platform.add_run_options(runner)
+        runner.set_defaults(handler=cmd_run, is_async=True, log_level_from_settings=True, platform_plugin=platform)
+        if platform.add_tools is not None:
+            tools = sub.add_parser(name, help=f"{platform.summary} tools")
+            platform.add_tools(tools)
+            tools.set_defaults(handler=cmd_platform_tool, is_async=True, platform_plugin=platform)
 
     stats = sub.add_parser("stats", help="replies, feedback and reports for a period, with an optional chart")
     stats.add_argument("--period", default="7d", help="e.g. 24h, 7d, 30d or all (default 7d)")

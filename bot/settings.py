@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -168,102 +168,6 @@ class ModeratorSettings(Section):
         return refs
 
 
-class DiscordSettings(Section):
-    """Discord: the bot token (secret, environment only), endpoints, watched channels, and which shards to run."""
-
-    model_config = SettingsConfigDict(env_prefix="DISCORD_")
-    token: SecretStr | None = None
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg/"
-    watch_channels: bool = False
-    max_ratelimit_timeout_seconds: float = Field(30.0, ge=1.0, le=3600.0)
-    shutdown_grace_seconds: float = Field(10.0, ge=0.0, le=300.0)
-    # Empty: every shard of shard_count. 0: the count Discord recommends (GET /gateway/bot).
-    shard_ids: Annotated[list[int], NoDecode] = []
-    shard_count: int = Field(0, ge=0, le=100_000, validate_default=True)
-    identify_window_seconds: float = Field(5.0, gt=0.0, le=60.0)
-
-    @staticmethod
-    def parse_shard_ids(value: Any) -> list[int]:
-        """`0-3,8` (or a list of numbers and ranges) as sorted, distinct shard ids; ValueError when malformed."""
-        parts = value.split(",") if isinstance(value, str) else list(value)
-        ids: set[int] = set()
-        for part in parts:
-            if isinstance(part, int) and not isinstance(part, bool):
-                first = last = part
-            else:
-                text = str(part).strip()
-                if not text:
-                    continue
-                low, dash, high = text.partition("-")
-                if not low.strip().isdigit() or (dash and not high.strip().isdigit()):
-                    raise ValueError(f"{text!r} is not a shard id or a range such as 0-3")
-                first, last = int(low), int(high) if dash else int(low)
-            if first < 0 or last < first:
-                raise ValueError(f"{part!r}: shard ranges go from low to high, from 0")
-            ids.update(range(first, last + 1))
-        return sorted(ids)
-
-    @staticmethod
-    def shard_problem(shard_ids: list[int], shard_count: int) -> str | None:
-        """Why a set of shards cannot run, or None: ids need the total count, and each must be below it."""
-        if shard_ids and not shard_count:
-            return "shard ids need the total shard count (DISCORD_SHARD_COUNT or --shard-count)"
-        too_high = [i for i in shard_ids if i >= shard_count]
-        if too_high:
-            return f"shard ids {too_high} are not below the shard count {shard_count} (shards count from 0)"
-        return None
-
-    @field_validator("shard_ids", mode="before")
-    @classmethod
-    def _shard_ids(cls, value: Any) -> list[int]:
-        return cls.parse_shard_ids(value)
-
-    @field_validator("shard_count")
-    @classmethod
-    def _shard_count(cls, value: int, info: ValidationInfo) -> int:
-        problem = cls.shard_problem(info.data.get("shard_ids", []), value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("api_base_url", "gateway_url")
-    @classmethod
-    def _endpoint(cls, value: str, info: ValidationInfo) -> str:
-        schemes = ("https", "http") if info.field_name == "api_base_url" else ("wss", "ws")
-        url = urlsplit(value)
-        if url.scheme not in schemes or not url.hostname or url.username or url.password or url.query or url.fragment:
-            raise ValueError(f"must be a {' or '.join(schemes)} URL with a host and no credentials, query or fragment")
-        return value.rstrip("/") if info.field_name == "api_base_url" else value
-
-
-class SlackSettings(Section):
-    """Slack: tokens and secrets (environment only), Socket Mode or HTTP mode, endpoints, OAuth for many workspaces."""
-
-    model_config = SettingsConfigDict(env_prefix="SLACK_")
-    bot_token: SecretStr | None = None
-    app_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    client_secret: SecretStr | None = None
-    mode: Literal["socket", "http"] = "socket"
-    api_url: str = "https://slack.com/api/"
-    host: str = "0.0.0.0"
-    port: int = Field(3000, ge=1, le=65535, validate_default=True)
-    client_id: str = ""
-    redirect_uri: str = ""
-    watch_channels: bool = False
-    workers: int = Field(1, ge=1, le=64)
-    reuse_port: bool = False
-
-    @field_validator("port", mode="before")
-    @classmethod
-    def _platform_port(cls, value: Any) -> Any:
-        # Hosts such as Heroku tell a web process its port in PORT; SLACK_PORT, when set, still wins.
-        if not any(name.upper() == "SLACK_PORT" for name in os.environ) and os.environ.get("PORT"):
-            return os.environ["PORT"]
-        return value
-
-
 class OpsSettings(Section):
     """/healthz and /metrics: on Slack HTTP mode's own port, and on OPS_PORT (0: off) for Discord and Socket Mode."""
 
@@ -288,9 +192,9 @@ class LogSettings(Section):
 
 
 class Settings(BaseModel):
-    """All of factbot's settings, grouped by section."""
+    """All of factbot's settings, grouped by section; each installed platform's section rides along by its name."""
 
-    model_config = {"frozen": True}
+    model_config = {"frozen": True, "extra": "allow"}
     database: DatabaseSettings
     catalogue: CatalogueSettings
     matcher: MatcherSettings
@@ -299,14 +203,19 @@ class Settings(BaseModel):
     moderators: ModeratorSettings
     retention: RetentionSettings
     limits: LimitSettings
-    discord: DiscordSettings
-    slack: SlackSettings
     ops: OpsSettings
     log: LogSettings
     config_file: Path | None = None
 
+    def section(self, name: str) -> Section:
+        """A section by name, a platform's included; KeyError names the sections there are."""
+        value = getattr(self, name, None)
+        if not isinstance(value, Section):
+            raise KeyError(f"no settings section {name!r}; there are {', '.join(sections())}")
+        return value
 
-SECTIONS: dict[str, type[Section]] = {
+
+CORE_SECTIONS: dict[str, type[Section]] = {
     "database": DatabaseSettings,
     "catalogue": CatalogueSettings,
     "matcher": MatcherSettings,
@@ -315,11 +224,16 @@ SECTIONS: dict[str, type[Section]] = {
     "moderators": ModeratorSettings,
     "retention": RetentionSettings,
     "limits": LimitSettings,
-    "discord": DiscordSettings,
-    "slack": SlackSettings,
     "ops": OpsSettings,
     "log": LogSettings,
 }
+
+
+def sections() -> dict[str, type[Section]]:
+    """Every settings section: the core's, then each installed platform's (found through its entry point)."""
+    from bot.platforms import platforms
+
+    return CORE_SECTIONS | {name: platform.settings for name, platform in platforms().items()}
 
 
 EXAMPLE_ENV_HEADER = """\
@@ -346,7 +260,7 @@ def _example_value(value: Any) -> str:
 def example_env() -> str:
     """config/example.env, from the settings model itself, so the list of variables cannot drift from the code."""
     lines = [EXAMPLE_ENV_HEADER]
-    for name, cls in SECTIONS.items():
+    for name, cls in sections().items():
         prefix = str(cls.model_config.get("env_prefix", ""))
         lines.append(f"# [{name}] {(cls.__doc__ or '').strip().splitlines()[0]}")
         for field, info in cls.model_fields.items():
@@ -362,8 +276,8 @@ def example_env() -> str:
 def secret_values(settings: Settings) -> list[str]:
     """Every secret in the settings, including a database password, so the log filter can mask them."""
     found = []
-    for name in SECTIONS:
-        section = getattr(settings, name)
+    for name in sections():
+        section = settings.section(name)
         found += [v.get_secret_value() for v in vars(section).values() if isinstance(v, SecretStr)]
     password = urlsplit(settings.database.url).password if "://" in settings.database.url else None
     if password:
@@ -412,11 +326,12 @@ def load_settings(config_file: Path | None = None, *, env_file: Path | None = No
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     problems: list[str] = []
-    unknown = sorted(set(table) - set(SECTIONS))
+    known = sections()
+    unknown = sorted(set(table) - set(known))
     if unknown:
-        problems.append(f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
-    sections: dict[str, Section] = {}
-    for name, cls in SECTIONS.items():
+        problems.append(f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    loaded: dict[str, Section] = {}
+    for name, cls in known.items():
         values = table.get(name, {})
         if not isinstance(values, dict):
             problems.append(f"{path}: [{name}] must be a table")
@@ -424,7 +339,7 @@ def load_settings(config_file: Path | None = None, *, env_file: Path | None = No
         prefix = str(cls.model_config.get("env_prefix", "")).upper()
         values = values | {k[len(prefix) :].lower(): v for k, v in from_dotenv.items() if k.startswith(prefix)}
         try:
-            sections[name] = cls(**values)
+            loaded[name] = cls(**values)
         except ValidationError as exc:
             prefix = cls.model_config.get("env_prefix", "")
             for err in exc.errors():
@@ -434,4 +349,4 @@ def load_settings(config_file: Path | None = None, *, env_file: Path | None = No
                 )
     if problems:
         raise SettingsError("\n".join(problems))
-    return Settings(config_file=path, **sections)
+    return Settings(config_file=path, **loaded)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.settings import SECTIONS
+from bot.settings import sections
 from tests.conftest import PROJECT_ROOT
 from tests.test_cli import factbot
 
@@ -26,10 +26,10 @@ OTHER_VARIABLES = {
     "PORT",
     "SLACK_BOT_TOKEN",
 }
-PREFIXES = tuple(str(cls.model_config.get("env_prefix", "")) for cls in SECTIONS.values())
+PREFIXES = tuple(str(cls.model_config.get("env_prefix", "")) for cls in sections().values())
 SETTINGS = {
     f"{cls.model_config.get('env_prefix', '')}{field.upper()}"
-    for cls in SECTIONS.values()
+    for cls in sections().values()
     for field in cls.model_fields
 }
 _BLOCK = re.compile(r"```(?:sh|bash|console)\n(.*?)```", re.DOTALL)

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from bot.settings import SECTIONS, SettingsError, example_env, load_settings
+from bot.settings import SettingsError, example_env, load_settings, sections
 from tests.conftest import PROJECT_ROOT
 
 
@@ -53,7 +53,7 @@ def test_shipped_config_documents_every_setting_with_its_real_default():
     uncommented = re.sub(r"^# (\w+ = .*)$", r"\1", text, flags=re.MULTILINE)
     documented = tomllib.loads(uncommented)
     defaults = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
-    for name, cls in SECTIONS.items():
+    for name, cls in sections().items():
         secrets = {f for f, info in cls.model_fields.items() if "SecretStr" in str(info.annotation)}
         fields = set(cls.model_fields) - secrets
         assert set(documented[name]) == fields, f"[{name}] documents {set(documented[name]) ^ fields}"
@@ -68,7 +68,7 @@ def test_shipped_config_documents_every_setting_with_its_real_default():
 def test_example_env_is_generated_from_the_settings_and_lists_every_variable():
     committed = (PROJECT_ROOT / "config" / "example.env").read_text(encoding="utf-8")
     assert committed == example_env(), "regenerate it: factbot config example-env > config/example.env"
-    for cls in SECTIONS.values():
+    for cls in sections().values():
         prefix = cls.model_config.get("env_prefix", "")
         for field in cls.model_fields:
             assert f"\n# {prefix}{field.upper()}=" in committed

@@ -179,3 +179,22 @@ class AuditLog(Protocol):
     ) -> None:
         """Write one audit row."""
         ...
+
+
+LockKey = tuple[int, int]  # (a namespace, a key within it): pg_advisory_lock(int4, int4)
+
+
+class SharedLock(Protocol):
+    """A lock per key that other processes respect."""
+
+    async def acquire(self, key: LockKey) -> None:
+        """Wait until this process holds `key`; StorageError when the lock cannot be reached."""
+        ...
+
+    async def release(self, key: LockKey) -> None:
+        """Give `key` back."""
+        ...
+
+    async def aclose(self) -> None:
+        """Give everything back and close what the lock opened."""
+        ...

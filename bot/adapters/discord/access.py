@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.settings import DiscordSettings
+from bot.adapters.discord.settings import DiscordSettings
 
 SCOPES = ("bot", "applications.commands")
 

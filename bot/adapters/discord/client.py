@@ -11,15 +11,16 @@ from bot.adapters.discord import buttons
 from bot.adapters.discord.access import intents_for
 from bot.adapters.discord.delivery import reply_to_message
 from bot.adapters.discord.host import ForbiddenChannels, InFlight
-from bot.adapters.discord.identify import IdentifyGate, ProcessOnly, SharedLock
+from bot.adapters.discord.identify import IdentifyGate, ProcessOnly
 from bot.adapters.discord.respond import DEFER_AFTER_SECONDS, report_failure
+from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.discord.translate import is_from_person, message_event
 from bot.adapters.discord.tree import build_tree
 from bot.adapters.discord.views import ActionButton
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import StorageError
+from bot.core.ports import SharedLock
 from bot.domain.models import MessageEvent, ReplyAction
-from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 

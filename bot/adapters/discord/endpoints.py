@@ -22,7 +22,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.settings import DiscordSettings
+from bot.adapters.discord.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import discord
 from bot.adapters.discord.access import intents_for, invite_url
 from bot.adapters.discord.client import FactbotClient, silence_voice_warnings
 from bot.adapters.discord.endpoints import Endpoints, redirected
-from bot.adapters.discord.identify import AdvisoryLock, SharedLock
+from bot.adapters.discord.settings import DiscordSettings, discord_settings
 from bot.adapters.discord.tree import build_tree
-from bot.app import Services, open_services
-from bot.settings import DiscordSettings, Settings
+from bot.platforms import OpenServices
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ INTENT_REFUSED = (
 def announce_mode(settings: Settings) -> None:
     """Say at start-up which intents factbot asks for, and why; warn about settings that cannot take effect."""
     discord_channels = [c for c in settings.policy.watched_channels if c.startswith("discord:")]
-    if settings.discord.watch_channels:
+    if discord_settings(settings).watch_channels:
         log.info(
             "watch mode is on: requesting the privileged MESSAGE_CONTENT intent. Enable it in the Developer Portal "
             "(Bot -> Privileged Gateway Intents); bots in 100 or more servers need Discord's approval for it.",
@@ -121,34 +121,31 @@ def with_shards(
     return settings.model_copy(update={"shard_ids": ids, "shard_count": count})
 
 
-def identify_lock_for(services: Services) -> SharedLock | None:
-    """PostgreSQL: IDENTIFY turns shared with the bot's other processes. SQLite means one process: local only."""
-    if services.database is None or services.database.is_sqlite:
-        return None
-    return AdvisoryLock.for_database(services.database)
-
-
 async def run(
-    settings: Settings, *, shard_ids: str | Sequence[int] | None = None, shard_count: int | None = None
+    settings: Settings,
+    open_services: OpenServices,
+    *,
+    shard_ids: str | Sequence[int] | None = None,
+    shard_count: int | None = None,
 ) -> int:
     """`factbot run discord [--shards 0-3 --shard-count 16]`: answer on Discord until SIGTERM."""
-    token = settings.discord.token
+    token = discord_settings(settings).token
     if token is None or not token.get_secret_value().strip():
         log.error(NO_TOKEN)
         return EXIT_CONFIG
     try:
-        discord_settings = with_shards(settings.discord, shard_ids, shard_count)
+        shards = with_shards(discord_settings(settings), shard_ids, shard_count)
     except ValueError as exc:
         log.error(f"bad shard settings: {exc}")
         return EXIT_CONFIG
     announce_mode(settings)
     stop = asyncio.Event()
-    with stop_on_signals(stop), redirected(Endpoints.from_settings(discord_settings)):
+    with stop_on_signals(stop), redirected(Endpoints.from_settings(shards)):
         async with open_services(settings) as services, services.background(), services.ops_server():
-            client = FactbotClient(services.dispatcher, discord_settings, identify_lock=identify_lock_for(services))
+            client = FactbotClient(services.dispatcher, shards, identify_lock=services.shared_lock())
             try:
                 return await serve(
-                    client, token.get_secret_value().strip(), grace=discord_settings.shutdown_grace_seconds, stop=stop
+                    client, token.get_secret_value().strip(), grace=shards.shutdown_grace_seconds, stop=stop
                 )
             finally:
                 log.info("final metrics", extra={**services.dispatcher.metrics.snapshot(), "pid": os.getpid()})
@@ -160,13 +157,14 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     Global commands take a while to appear everywhere and Discord limits how many can be created per day;
     a guild sync is immediate, for trying changes in a test server.
     """
-    token = settings.discord.token
+    section = discord_settings(settings)
+    token = section.token
     if token is None or not token.get_secret_value().strip():
         log.error(NO_TOKEN)
         return EXIT_CONFIG
-    with redirected(Endpoints.from_settings(settings.discord)):
+    with redirected(Endpoints.from_settings(section)):
         silence_voice_warnings()
-        client = discord.Client(intents=intents_for(settings.discord))  # never connects; only REST is used
+        client = discord.Client(intents=intents_for(section))  # never connects; only REST is used
         tree = build_tree(client)
         guild = discord.Object(guild_id) if guild_id is not None else None
         async with client:

@@ -15,10 +15,10 @@ from bot.adapters.slack.clients import web_client
 from bot.adapters.slack.installations import authorize, installation_stores, oauth_settings
 from bot.adapters.slack.listeners import Deps, register, register_installation_events
 from bot.adapters.slack.manifest import bot_scopes
+from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.timing import WorkTimes
 from bot.adapters.slack.work import Work
 from bot.core.dispatcher import Dispatcher
-from bot.settings import SlackSettings
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

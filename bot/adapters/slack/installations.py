@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import MetaData, text
 
 from bot.adapters.slack.manifest import INSTALL_PATH, REDIRECT_PATH
-from bot.settings import SlackSettings
+from bot.adapters.slack.settings import SlackSettings
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

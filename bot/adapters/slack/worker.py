@@ -14,10 +14,11 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import SlackBot, SlackConfigError, build_bot
+from bot.adapters.slack.settings import SlackSettings, slack_settings
 from bot.adapters.slack.web import HttpServer
-from bot.app import open_services
 from bot.ops.server import OpsRoutes
-from bot.settings import Settings, SlackSettings
+from bot.platforms import OpenServices
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 # While Slack cannot be reached, auth.test is retried after 1, 2, 4 ... seconds, at most a minute apart.
@@ -42,17 +43,18 @@ def stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event) -> int:
+async def run_worker(settings: Settings, stop: asyncio.Event, open_services: OpenServices) -> int:
     """One factbot process serving Slack until SIGTERM, SIGINT or `stop`."""
+    slack = slack_settings(settings)
     with stop_on_signals(stop):
         async with open_services(settings) as services, services.background():
-            bot = await build_bot(settings.slack, services.dispatcher, services.database)
+            bot = await build_bot(slack, services.dispatcher, services.database)
             ops = services.ops_routes(figures=bot.metrics, in_flight=lambda: bot.work.running)
             try:
-                if settings.slack.mode == "socket":
+                if slack.mode == "socket":
                     async with services.ops_server(figures=bot.metrics, in_flight=lambda: bot.work.running):
-                        return await serve(bot, settings.slack, stop, ops)
-                return await serve(bot, settings.slack, stop, ops)
+                        return await serve(bot, slack, stop, ops)
+                return await serve(bot, slack, stop, ops)
             finally:
                 await bot.aclose(SHUTDOWN_SECONDS)
                 log.info("final metrics", extra={**bot.metrics(), "pid": os.getpid()})

@@ -7,7 +7,7 @@ up, with status 1, if workers keep dying). Workers share installations, de-dupli
 through the database, never through the supervisor. Each worker watches its stdin, a pipe from the supervisor:
 if the supervisor disappears (even by kill -9), the pipe closes and the worker stops instead of serving on.
 
-    python -m bot.adapters.slack.workers   # one worker, as the supervisor starts it
+    python -m bot run slack --supervised-worker   # one worker, as the supervisor starts it
 """
 
 from __future__ import annotations
@@ -30,18 +30,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import uses_oauth
 from bot.adapters.slack.clients import web_client
-from bot.adapters.slack.redact import install_token_filter
-from bot.adapters.slack.worker import SHUTDOWN_SECONDS, run_worker, stop_on_signals
-from bot.app import open_database
-from bot.core.errors import DatabaseUnavailable
-from bot.logs import configure_logging
+from bot.adapters.slack.settings import slack_settings
+from bot.adapters.slack.worker import SHUTDOWN_SECONDS, stop_on_signals
 from bot.ops.metrics import MULTIPROCESS_ENV, worker_exited
 from bot.ops.server import REQUEST_GRACE_SECONDS
-from bot.settings import CONFIG_ENV, SECTIONS, Settings, SettingsError, load_settings, secret_values
+from bot.platforms import OpenServices
+from bot.settings import CONFIG_ENV, Settings, sections
 
 log = logging.getLogger(__name__)
 
-WORKER_MODULE = "bot.adapters.slack.workers"
+WORKER_COMMAND = (sys.executable, "-m", "bot", "run", "slack", "--supervised-worker")
 # A worker gets this long to finish after SIGTERM (its own grace periods plus a margin) before it is killed.
 STOP_SECONDS = SHUTDOWN_SECONDS + REQUEST_GRACE_SECONDS + 5.0
 # A dead worker (or one that could not be started) is replaced after 1, 2, 4 ... up to 30 seconds; more than 5
@@ -58,8 +56,8 @@ def settings_env(settings: Settings) -> dict[str, str | None]:
     """Every setting as the environment variable that sets it (None: unset it), so a child process loads exactly
     these settings whatever its environment or configuration file says."""
     env: dict[str, str | None] = {}
-    for name in SECTIONS:
-        section = getattr(settings, name)
+    for name in sections():
+        section = settings.section(name)
         prefix = str(type(section).model_config.get("env_prefix", ""))
         for field in type(section).model_fields:
             value = getattr(section, field)
@@ -94,15 +92,16 @@ def worker_environment(settings: Settings, base: Mapping[str, str]) -> dict[str,
     return env
 
 
-async def prepare(settings: Settings) -> int:
+async def prepare(settings: Settings, open_services: OpenServices) -> int:
     """What must happen once, not once per worker: migrate and seed the database, check the bot token."""
-    database, _store = await open_database(settings)
-    await database.dispose()
-    if uses_oauth(settings.slack):
+    async with open_services(settings):
+        pass
+    slack = slack_settings(settings)
+    if uses_oauth(slack):
         return 0
     async with aiohttp.ClientSession() as session:
-        token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
-        client = web_client(settings.slack.api_url, session, token)
+        token = slack.bot_token.get_secret_value() if slack.bot_token else None
+        client = web_client(slack.api_url, session, token)
         try:
             identity = await client.auth_test()
         except SlackApiError as exc:
@@ -116,11 +115,11 @@ async def prepare(settings: Settings) -> int:
     return 0
 
 
-async def supervise(settings: Settings) -> int:
+async def supervise(settings: Settings, open_services: OpenServices) -> int:
     """Run SLACK_WORKERS worker processes on one port until SIGTERM or SIGINT; 0 when all stopped cleanly."""
     stop = asyncio.Event()
     with stop_on_signals(stop):
-        status = await prepare(settings)
+        status = await prepare(settings, open_services)
         if status != 0:
             return status
         env = worker_environment(settings, os.environ)
@@ -129,7 +128,7 @@ async def supervise(settings: Settings) -> int:
         if own_folder:
             env[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="factbot-metrics-")
         try:
-            return await WorkerPool(settings.slack.workers, env).run(stop)
+            return await WorkerPool(slack_settings(settings).workers, env).run(stop)
         finally:
             if own_folder:
                 shutil.rmtree(env[MULTIPROCESS_ENV], ignore_errors=True)
@@ -143,7 +142,7 @@ class WorkerPool:
         size: int,
         env: Mapping[str, str],
         *,
-        command: Sequence[str] = (sys.executable, "-m", WORKER_MODULE),
+        command: Sequence[str] = WORKER_COMMAND,
         stop_seconds: float = STOP_SECONDS,
         first_restart_delay: float = FIRST_RESTART_DELAY,
     ) -> None:
@@ -258,31 +257,3 @@ def supervised(stop: asyncio.Event) -> Iterator[None]:
         yield
     finally:
         loop.remove_reader(fd)
-
-
-async def _worker(settings: Settings) -> int:
-    stop = asyncio.Event()
-    with supervised(stop):
-        return await run_worker(settings, stop)
-
-
-def main() -> int:
-    """A supervised worker: settings from the environment the supervisor prepared, logs like `factbot run`."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"factbot: bad settings:\n{exc}", file=sys.stderr)
-        return 2
-    configure_logging(settings.log.level, settings.log.format, secrets=secret_values(settings))
-    install_token_filter()
-    try:
-        return asyncio.run(_worker(settings))
-    except DatabaseUnavailable as exc:
-        print(f"factbot: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

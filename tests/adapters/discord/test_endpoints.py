@@ -16,7 +16,7 @@ from bot.adapters.discord.endpoints import (
     redirected,
     warnings_for,
 )
-from bot.settings import DiscordSettings
+from bot.adapters.discord.settings import DiscordSettings
 
 
 def test_defaults_are_discords_own():

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.adapters.discord.identify import MARGIN, AdvisoryLock, IdentifyGate, ProcessOnly, namespace_of
+from bot.adapters.discord.identify import MARGIN, IdentifyGate, ProcessOnly, namespace_of
 from bot.storage.db import normalise_url
+from bot.storage.locks import AdvisoryLock
 from tests.conftest import PG_URL
 from tests.fakes.tcp import PausingProxy, SilentServer
 

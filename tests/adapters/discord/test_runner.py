@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from bot.adapters.discord.runner import EXIT_CONFIG, announce_mode, run
+from bot.app import open_services
 from tests.adapters.discord.conftest import wait_reply
 from tests.conftest import PROJECT_ROOT
 from tests.fakes import fake_discord as fd
@@ -61,7 +62,7 @@ async def test_the_process_answers_logs_health_and_stops_cleanly_on_sigterm(env,
 
 async def test_without_a_token_it_says_what_to_set(settings, caplog):
     no_token = settings.model_copy(update={"discord": settings.discord.model_copy(update={"token": None})})
-    assert await run(no_token) == EXIT_CONFIG
+    assert await run(no_token, open_services) == EXIT_CONFIG
     assert any("DISCORD_TOKEN is not set" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
 
 

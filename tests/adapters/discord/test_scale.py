@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.adapters.discord.identify import AdvisoryLock, namespace_of
+from bot.adapters.discord.identify import namespace_of
 from bot.app import open_database
 from bot.settings import load_settings
+from bot.storage.locks import AdvisoryLock
 from tests.adapters.discord.conftest import replies_to, wait_reply
 from tests.conftest import PROJECT_ROOT
 from tests.fakes import fake_discord as fd

@@ -13,17 +13,17 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack.app import SlackBot, build_bot
+from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.web import HttpServer
 from bot.app import Services, open_services
 from bot.settings import (
-    SECTIONS,
     CatalogueSettings,
     DatabaseSettings,
     EditorSettings,
     ModeratorSettings,
     PolicySettings,
     Settings,
-    SlackSettings,
+    sections,
 )
 from tests.conftest import FIXTURE_CLAIMS
 from tests.fakes.fake_slack import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, FakeSlack, SlackSender
@@ -63,8 +63,8 @@ def make_settings(
     else:
         values["bot_token"] = "xoxb-team1"
     values |= slack
-    sections: dict[str, Any] = {name: cls() for name, cls in SECTIONS.items()}
-    sections |= {
+    values_by_section: dict[str, Any] = {name: cls() for name, cls in sections().items()}
+    values_by_section |= {
         "database": DatabaseSettings(url=database_url),
         "catalogue": CatalogueSettings(dir=catalogue, check_interval_seconds=0),
         "policy": PolicySettings(watched_channels=["slack:C1"], cooldown_minutes=60),
@@ -72,7 +72,7 @@ def make_settings(
         "moderators": ModeratorSettings(trust_platform_admins=False),
         "slack": SlackSettings(**values),
     }
-    return Settings(**sections)
+    return Settings(**values_by_section)
 
 
 @dataclass

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack.runner import run
+from bot.app import open_services
 from tests.adapters.slack.conftest import STAGED, make_settings
 from tests.adapters.slack.test_oauth import install
 from tests.conftest import FIXTURE_CLAIMS, PROJECT_ROOT
@@ -120,7 +121,7 @@ async def test_http_mode_process_installs_answers_and_stops_on_sigterm_without_l
 
 async def test_missing_secrets_are_listed_and_nothing_starts(fake_slack, tmp_path, capsys):
     settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, bot_token=None, signing_secret=None)
-    assert await run(settings) == 2
+    assert await run(settings, open_services) == 2
     err = capsys.readouterr().err
     assert "SLACK_SIGNING_SECRET" in err and "SLACK_CLIENT_ID" in err and "SLACK_CLIENT_SECRET" in err
     assert fake_slack.calls == []
@@ -128,7 +129,7 @@ async def test_missing_secrets_are_listed_and_nothing_starts(fake_slack, tmp_pat
 
 async def test_a_bot_token_slack_refuses_stops_at_start(fake_slack, tmp_path):
     settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, bot_token="xoxb-unknown")
-    assert await run(settings) == 1
+    assert await run(settings, open_services) == 1
     assert [c.method for c in fake_slack.calls] == ["auth.test"]
 
 
@@ -157,7 +158,7 @@ async def test_http_mode_starts_and_answers_healthz_while_slack_is_unreachable(
         host="127.0.0.1",
     )
     stop = asyncio.Event()
-    worker = asyncio.create_task(run_worker(settings, stop))
+    worker = asyncio.create_task(run_worker(settings, stop, open_services))
     try:
         async with aiohttp.ClientSession() as session:
             for _ in range(300):

@@ -18,7 +18,7 @@ import pytest
 
 from bot.adapters.slack.runner import run
 from bot.adapters.slack.workers import worker_environment
-from bot.app import open_database
+from bot.app import open_database, open_services
 from bot.settings import load_settings
 from tests.adapters.slack.conftest import MICROCHIPS, STAGED, make_settings
 from tests.adapters.slack.processes import (
@@ -233,7 +233,7 @@ async def test_several_workers_need_http_mode(fake_slack, tmp_path, capsys):
     settings = make_settings(
         f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, mode="socket", app_token="xapp-1", workers=2
     )
-    assert await run(settings) == 2
+    assert await run(settings, open_services) == 2
     assert "SLACK_WORKERS=1" in capsys.readouterr().err
     assert fake_slack.calls == []
 
@@ -255,7 +255,7 @@ def test_every_worker_process_gets_the_supervisors_settings(fake_slack, tmp_path
 
 async def test_a_supervisor_with_a_refused_token_stops_before_starting_workers(fake_slack, tmp_path):
     settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, bot_token="xoxb-unknown", workers=2)
-    assert await run(settings) == 1
+    assert await run(settings, open_services) == 1
     assert Counter(c.method for c in fake_slack.calls) == {"auth.test": 1}
 
 

@@ -10,6 +10,7 @@ import signal
 import pytest
 
 from bot.adapters.slack.runner import run
+from bot.app import open_services
 from tests.adapters.slack.conftest import STAGED, make_settings
 from tests.fakes.fake_slack import APP_TOKEN, event_body, mention, slash_command
 
@@ -20,7 +21,7 @@ async def socket_bot(fake_slack, tmp_path):
     settings = make_settings(
         f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, mode="socket", app_token=APP_TOKEN, signing_secret=None
     )
-    task = asyncio.create_task(run(settings))
+    task = asyncio.create_task(run(settings, open_services))
     await fake_slack.wait_socket()
     yield task
     if not task.done():
