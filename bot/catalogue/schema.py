@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,11 +99,16 @@ def _text(value: object, *, limit: int, multiline: bool = False) -> str:
         raise FieldError("must not be empty")
     if len(text) > limit:
         raise FieldError(f"is {len(text):,} characters; the limit is {limit:,}")
-    allowed = "\n\t" if multiline else "\t"
-    for ch in text:
-        if ch not in allowed and unicodedata.category(ch) == "Cc":
-            raise FieldError(f"contains a control character (U+{ord(ch):04X})")
+    control = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+    if control:
+        raise FieldError(f"contains a control character (U+{ord(control.group()):04X})")
     return text
+
+
+# Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F), but for tabs, and newlines where a
+# field may hold several lines: one regular expression instead of a category look-up per character.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _type_name(value: object) -> str:
