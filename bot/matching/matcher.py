@@ -83,6 +83,9 @@ MIN_PHRASING_MASS = 2.5  # a phrasing is covered in full only by IDF mass worth 
 CORE_SHARE = 0.5  # share of the claim's core in the coverage; the rest is the phrasing's own
 COVERAGE_WEIGHT = 2.0  # beta of the F-beta score: coverage counts this many times as much as focus
 CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
+# Sums over sets run in an order Python's hash seed decides, so the last bits of a float may differ between runs:
+# values are rounded to this many digits before they are compared, and equal ones keep their catalogue order.
+DIGITS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,8 @@ class _Window:
     stances: dict[str, int]
     prefixes: frozenset[str]
     bm25: npt.NDArray[np.float32] | None  # BM25 score of every claim; None when no term is in the index
+    weights: tuple[float, ...] = ()  # per term, its confidence weight
+    term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
 
 
 @dataclass(slots=True)
@@ -226,7 +231,11 @@ class ClaimMatcher:
         self._idf: list[float] = self.index.idf.tolist()
         self._floor = WEIGHT_FLOOR * self.index.max_idf
         floor = self._floor
-        weight_of = {t: max(self._idf[i], floor) for t, i in self.index.vocabulary.items()}
+        # Per term, looked up in a dict: the confidence asks for hundreds of thousands of weights per second.
+        self._idf_by_term: dict[str, float] = {t: self._idf[i] for t, i in self.index.vocabulary.items()}
+        weight_of: dict[str, float] = {t: max(self._idf[i], floor) for t, i in self.index.vocabulary.items()}
+        self._weights = weight_of
+        self._unknown_weight = max(self.index.max_idf, floor)
         self._phrasings: tuple[tuple[_Phrasing, ...], ...] = tuple(
             tuple(
                 _Phrasing(number, terms, stances, sum(map(weight_of.__getitem__, set(terms))), lang)
@@ -245,7 +254,7 @@ class ClaimMatcher:
         self._typo_buckets: dict[tuple[int, str], list[str]] = {}
         for word in self._surface_stems:
             if len(word) >= TYPO_MIN_LENGTH - 1:
-                for key in {(len(word), word[0]), (len(word), word[1])}:
+                for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):  # in order: no hash seed
                     self._typo_buckets.setdefault(key, []).append(word)
 
     def __len__(self) -> int:
@@ -254,13 +263,12 @@ class ClaimMatcher:
     # ------------------------------------------------------------------------------------------ weights
 
     def _idf_of(self, term: str) -> float:
-        term_id = self.index.vocabulary.get(term)
-        return self._idf[term_id] if term_id is not None else self.index.max_idf
+        return self._idf_by_term.get(term, self.index.max_idf)
 
     def _weight(self, term: str) -> float:
         """A word's weight for confidence: its IDF, but never below a floor, because a word every claim shares
         ("NATO" in a catalogue about NATO) still tells an on-topic message from chatter."""
-        return max(self._idf_of(term), self._floor)
+        return self._weights.get(term, self._unknown_weight)
 
     def _make_core(self, doc: int) -> _Core:
         """A claim's vocabulary and core: per language, each term weighted by the share of the claim's
@@ -285,7 +293,7 @@ class ClaimMatcher:
         """The catalogue word a misspelt word most likely meant, if one is close enough."""
         choices: list[str] = []
         for length in (len(word) - 1, len(word), len(word) + 1):
-            for key in {(length, word[0]), (length, word[1])}:
+            for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
                 choices.extend(self._typo_buckets.get(key, ()))
         if not choices:
             return None
@@ -344,13 +352,16 @@ class ClaimMatcher:
             if stance >= 0:
                 stance_of.setdefault(term, stance)
         scores = self.index.score(terms) if terms else None
+        term_prefixes = tuple(t[:PREFIX] if len(t) >= PREFIX else "" for t in terms)
         return _Window(
             text,
             tuple(terms),
             frozenset(terms),
             stance_of,
-            frozenset(p for t in terms if (p := _prefix(t))),
+            frozenset(p for p in term_prefixes if p),
             scores.bm25 if scores is not None else None,
+            tuple(self._weight(t) for t in terms),
+            term_prefixes,
         )
 
     def _windows(self, text: str) -> tuple[list[_Window], str]:
@@ -388,7 +399,7 @@ class ClaimMatcher:
         if not total:
             return 1.0
         penalty = self.thresholds.stance_penalty
-        return penalty + (1.0 - penalty) * agree / total
+        return round(penalty + (1.0 - penalty) * agree / total, DIGITS)
 
     # ------------------------------------------------------------------------------------------ ranking
 
@@ -433,44 +444,52 @@ class ClaimMatcher:
             shared = window.query.intersection(phrasing.terms)
             if not shared:
                 continue
-            plain = sum(idf[t] for t in shared) / (query_idf + phrasing.weight)
+            plain = round(sum(idf[t] for t in shared) / (query_idf + phrasing.weight), DIGITS)
             best_plain = max(best_plain, plain)
             if plain > best_stanced:
                 best_stanced = max(best_stanced, plain * self._stance_factor(window, phrasing, shared))
-        return best_stanced / best_plain if best_plain else 1.0
+        return round(best_stanced / best_plain, DIGITS) if best_plain else 1.0
 
     # ------------------------------------------------------------------------------------------ confidence
 
     def _confidence(self, doc: int, window: _Window) -> tuple[float, _Phrasing | None]:
         """The phrasing of a claim that best fits a window, and how sure we are that the window states it."""
         core = self._core(doc)
-        weights = [self._weight(t) for t in window.terms]
+        weights = window.weights
+        weight = self._weights.get
+        unknown = self._unknown_weight
+        query, window_prefixes, term_prefixes = window.query, window.prefixes, window.term_prefixes
         # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
         explained = [
-            1.0 if t in core.vocabulary else PREFIX_CREDIT if _prefix(t) in core.prefixes else 0.0 for t in window.terms
+            1.0 if t in core.vocabulary else PREFIX_CREDIT if p in core.prefixes else 0.0
+            for t, p in zip(window.terms, term_prefixes, strict=True)
         ]
         min_mass = MIN_PHRASING_MASS * self.index.max_idf
         beta2 = COVERAGE_WEIGHT**2
         best, best_phrasing = 0.0, None
+        core_share_of: dict[str, float] = {}  # per language: how much of the claim's core the window covers
         for phrasing in self._phrasings[doc]:
-            shared = window.query.intersection(phrasing.terms)
+            shared = query.intersection(phrasing.terms)
             if not shared:
                 continue
             own = set(phrasing.terms)
-            covered = sum(self._weight(t) for t in shared) + PREFIX_CREDIT * sum(
-                self._weight(t) for t in own - shared if _prefix(t) in window.prefixes
+            covered = sum(weight(t, unknown) for t in shared) + PREFIX_CREDIT * sum(
+                weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes and len(t) >= PREFIX
             )
             coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
             if CORE_SHARE:
-                core_weights, core_mass = core.by_lang[phrasing.lang]
-                core_covered = sum(
-                    w if t in window.query else PREFIX_CREDIT * w if _prefix(t) in window.prefixes else 0.0
-                    for t, w in core_weights.items()
-                )
-                coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * min(core_covered / core_mass, 1.0)
+                core_part = core_share_of.get(phrasing.lang)
+                if core_part is None:
+                    core_weights, core_mass = core.by_lang[phrasing.lang]
+                    core_covered = sum(
+                        w if t in query else PREFIX_CREDIT * w if _prefix(t) in window_prefixes else 0.0
+                        for t, w in core_weights.items()
+                    )
+                    core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
+                coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
             # Focus: the span from the first to the last window word this phrasing accounts for.
-            prefixes = {p for t in own if (p := _prefix(t))}
-            hits = [i for i, t in enumerate(window.terms) if t in own or _prefix(t) in prefixes]
+            prefixes = {t[:PREFIX] for t in own if len(t) >= PREFIX}
+            hits = [i for i, t in enumerate(window.terms) if t in own or term_prefixes[i] in prefixes]
             seen: set[str] = set()
             span_weight = span_explained = 0.0
             for i in range(hits[0], hits[-1] + 1):
@@ -483,7 +502,7 @@ class ClaimMatcher:
             if not coverage or not focus:
                 continue
             value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
-            value *= self._stance_factor(window, phrasing, shared)
+            value = round(value * self._stance_factor(window, phrasing, shared), DIGITS)
             if value > best:
                 best, best_phrasing = value, phrasing
         return best, best_phrasing
@@ -527,7 +546,7 @@ class ClaimMatcher:
         ranked: list[Candidate] = []
         ceiling = 1.0
         keys = sorted((state.key for state in found.values()), reverse=True)[:2]
-        lead = (keys[0] - keys[1]) / keys[0] if len(keys) == 2 and keys[0] > 0 else 1.0
+        lead = round((keys[0] - keys[1]) / keys[0], 6) if len(keys) == 2 and keys[0] > 0 else 1.0
         if semantic is not None and ordered and ordered[0][0] != leader:
             # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
             ceiling = round(self.thresholds.reply - 0.0001, 4)
