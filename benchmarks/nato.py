@@ -3,6 +3,8 @@
     .venv/bin/python -m benchmarks.nato [../shared/eval/nato-dev.jsonl] [--show errors|all]
     .venv/bin/python -m benchmarks.nato benchmarks/data/hard-negatives-dev.jsonl   (the project's own idioms and
         other near misses: 180 messages that share the claims' words but are about something else)
+    .venv/bin/python -m benchmarks.nato benchmarks/data/nato-new-claims.jsonl   (35 labelled messages for the seven
+        claims added in December 2026, which nato-dev does not cover)
         [--choose-thresholds [../shared/benchmarks/clef2020]] [--semantic MODEL]
 
 Ranking over labelled lines (top-1 accuracy, MRR@5) and the unprompted reply decision: precision over all
@@ -39,7 +41,7 @@ GROUPS = {
     "paraphrase": ("paraphrase", "question"),
     "long": ("long",),
     "typo": ("typo",),
-    "languages": ("lang-es", "lang-de", "lang-fr", "lang-ru"),
+    "languages": ("lang-es", "lang-de", "lang-fr", "lang-ru", "lang-uk", "lang-pl"),
     "negation": ("negation",),
     "hard negative": ("hard-negative", "idiom", "sport", "office", "other-alliance", "other-promise", "other-treaty"),
     "on topic": ("on-topic-no-claim",),
