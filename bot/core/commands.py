@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
+from bot.core.offload import off_loop
 from bot.core.params import Args, Kind, Param, usage
 from bot.core.permissions import Authority, community_of
 from bot.core.policy import ReplyPolicy
@@ -196,7 +196,7 @@ async def claim_search(ctx: CommandContext, args: Args) -> list[Reply]:
     query = args.text("words")
     if not query:
         return [error("Search for what? Use `claim search WORDS`, e.g. `claim search Baker one inch`.")]
-    ranked = await asyncio.to_thread(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS)
+    ranked = await off_loop(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS)
     # Someone typing part of an id wants that claim first; then the claims whose wording matches best.
     id_hits = [
         (stored.claim, 1.0) for claim_id, stored in sorted(ctx.snapshot.claims.items()) if query.lower() in claim_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -17,6 +16,7 @@ from bot.core.forms import FormSpec
 from bot.core.limits import Limits
 from bot.core.live import LiveCatalogue
 from bot.core.metrics import Metrics
+from bot.core.offload import off_loop
 from bot.core.params import Args, read_line, read_options
 from bot.core.parsing import CommandError
 from bot.core.permissions import AccessConfig, Authority, authority, community_of
@@ -145,7 +145,7 @@ class Dispatcher:
             return []
         snapshot = await self.catalogue.current()
         with self.metrics.timed_match():
-            result = await asyncio.to_thread(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
+            result = await off_loop(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS])
         best = result.best
         if result.decision is not Decision.REPLY or best is None:
             return []

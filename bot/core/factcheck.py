@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -10,6 +9,7 @@ import logging
 from bot.core.errors import StorageError
 from bot.core.live import Snapshot
 from bot.core.metrics import Metrics
+from bot.core.offload import off_loop
 from bot.core.ports import ReplyLog
 from bot.domain.models import (
     FEEDBACK_ACTIONS,
@@ -118,6 +118,6 @@ async def answer(
 ) -> Reply:
     """An explicit fact-check: match in a worker thread, build the reply, record it."""
     with metrics.timed_match() if metrics else contextlib.nullcontext():
-        result = await asyncio.to_thread(snapshot.matcher.match, text)
+        result = await off_loop(snapshot.matcher.match, text)
     reply = fact_check_reply(snapshot, result, origin=origin, unprompted=False, query=text)
     return await recorded(reply, result, origin=origin, log=log)
