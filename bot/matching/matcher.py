@@ -83,8 +83,8 @@ MIN_PHRASING_MASS = 2.5  # a phrasing is covered in full only by IDF mass worth 
 CORE_SHARE = 0.5  # share of the claim's core in the coverage; the rest is the phrasing's own
 COVERAGE_WEIGHT = 2.0  # beta of the F-beta score: coverage counts this many times as much as focus
 CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
-# When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up is offered first
-# (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md); never a reason to speak unprompted.
+# When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up comes first
+# (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md).
 SWAP_MARGIN = 0.1
 # Sums over sets run in an order Python's hash seed decides, so the last bits of a float may differ between runs:
 # values are rounded to this many digits before they are compared, and equal ones keep their catalogue order.
@@ -564,9 +564,10 @@ class ClaimMatcher:
                         matched = self.claims[doc].variants()[phrasing.number].text
             details.append((doc, confidence, matched, window))
         if len(details) > 1 and details[1][1] - details[0][1] > SWAP_MARGIN:
-            # The runner-up fits far better than the lexical leader: offer it first, but the evidence disagrees,
-            # so there is no lead to speak unprompted on.
-            details[0], details[1], lead = details[1], details[0], 0.0
+            # The runner-up fits far better than the lexical leader: it comes first, and its lead is the
+            # confidence it has over the claim the lexical evidence preferred.
+            details[0], details[1] = details[1], details[0]
+            lead = round((details[0][1] - details[1][1]) / details[0][1], 6)
         for position, (doc, confidence, matched, window) in enumerate(details):
             ceiling = min(ceiling, round(confidence, 4))
             anchors = self._anchors[doc]
