@@ -116,8 +116,8 @@ class ReportQueue(Protocol):
         """Resolve or dismiss an open report."""
         ...
 
-    async def count_since(self, since: dt.datetime | None) -> int:
-        """Reports filed since a time."""
+    async def count_since(self, since: dt.datetime | None, community: Origin | None = None) -> int:
+        """Reports filed since a time (in one community's platform and workspace, when given)."""
         ...
 
     async def open_count(self, reporter: Actor) -> int:
@@ -146,8 +146,8 @@ class ReplyLog(Protocol):
         """Record one person's feedback on a reply."""
         ...
 
-    async def stats(self, since: dt.datetime | None, report_count: int) -> Stats:
-        """Counts for a period."""
+    async def stats(self, since: dt.datetime | None, report_count: int, community: Origin | None = None) -> Stats:
+        """Counts for a period (of one community's replies and feedback, when given)."""
         ...
 
 

@@ -12,7 +12,7 @@ from bot.core.params import Args, Kind, Param
 from bot.core.parsing import parse_period
 from bot.core.permissions import Authority
 from bot.core.services import Stores
-from bot.domain.models import Attachment, Reply, ReplyKind, Stats
+from bot.domain.models import Attachment, Origin, Reply, ReplyKind, Stats
 
 
 def period_label(stats: Stats) -> str:
@@ -40,13 +40,14 @@ def stats_text(stats: Stats) -> str:
     return "\n".join(lines)
 
 
-async def gather(stores: Stores, period: str) -> Stats:
-    """Gather the figures for a period such as 7d or all."""
+async def gather(stores: Stores, period: str, community: Origin | None = None) -> Stats:
+    """Gather the figures for a period such as 7d or all: every community's, or one's."""
     if stores.replies is None or stores.reports is None:
         raise EditRefused("Stats need the database; this factbot runs from a YAML directory (--catalogue).")
     span = parse_period(period)
     since = stores.clock() - span if span is not None else None
-    return await stores.replies.stats(since, await stores.reports.count_since(since))
+    reports = await stores.reports.count_since(since, community)
+    return await stores.replies.stats(since, reports, community)
 
 
 def chart_of(figures: Stats) -> Attachment:
@@ -58,12 +59,15 @@ def chart_of(figures: Stats) -> Attachment:
 
 async def stats(ctx: CommandContext, args: Args) -> list[Reply]:
     """`stats [PERIOD]`: figures as text, with a bar chart where the platform can show images."""
-    figures = await gather(ctx.stores, args.text("period"))
+    # Editors see every community's figures; a community's moderators see their own community's.
+    community = None if ctx.authority >= Authority.EDITOR else ctx.origin
+    figures = await gather(ctx.stores, args.text("period"), community)
+    text = stats_text(figures) + ("" if community is None else "\n(This community only.)")
     if not charts_available():
         note = "\n(The chart needs the charts extra: pip install 'factbot[charts]'.)"
-        return [Reply(kind=ReplyKind.INFO, text=stats_text(figures) + note, ephemeral=True)]
+        return [Reply(kind=ReplyKind.INFO, text=text + note, ephemeral=True)]
     chart = await asyncio.to_thread(chart_of, figures)
-    return [Reply(kind=ReplyKind.INFO, text=stats_text(figures), ephemeral=True, attachment=chart)]
+    return [Reply(kind=ReplyKind.INFO, text=text, ephemeral=True, attachment=chart)]
 
 
 def charts_available() -> bool:
@@ -79,6 +83,6 @@ def register(registry: CommandRegistry) -> None:
             "replies, feedback and reports for a period (7d, 30d, all)",
             stats,
             (Param("period", Kind.WORD, "7d, 30d, all ... (7d when left out)", required=False, max_length=10),),
-            authority=Authority.EDITOR,
+            authority=Authority.COMMUNITY_MODERATOR,
         )
     )

@@ -104,8 +104,8 @@ class SqlReplyLog:
         async with self.database.transaction() as connection:
             await connection.execute(statement)
 
-    async def stats(self, since: dt.datetime | None, report_count: int) -> Stats:
-        """Counts for a period (None: since the beginning)."""
+    async def stats(self, since: dt.datetime | None, report_count: int, community: Origin | None = None) -> Stats:
+        """Counts for a period (None: since the beginning), of one community's replies when given."""
         until = self.clock()
         reply_query = select(
             replies.c.kind, replies.c.claim_id, replies.c.decision, replies.c.unprompted, func.count()
@@ -115,6 +115,10 @@ class SqlReplyLog:
             .join(replies, feedback.c.reply_id == replies.c.id)
             .group_by(feedback.c.kind, replies.c.claim_id)
         )
+        if community is not None:
+            here = (replies.c.platform == community.platform, replies.c.workspace_id == community.workspace_id)
+            reply_query = reply_query.where(*here)
+            feedback_query = feedback_query.where(*here)
         if since is not None:
             reply_query = reply_query.where(replies.c.created_at >= since)
             feedback_query = feedback_query.where(feedback.c.created_at >= since)

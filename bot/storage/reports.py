@@ -128,9 +128,13 @@ class SqlReportStore:
         async with self.database.reading() as connection:
             return int(await connection.scalar(query) or 0)
 
-    async def count_since(self, since: dt.datetime | None) -> int:
-        """How many reports were filed since a time."""
+    async def count_since(self, since: dt.datetime | None, community: Origin | None = None) -> int:
+        """How many reports were filed since a time, in one community when given."""
         query = select(reports.c.id)
+        if community is not None:
+            query = query.where(
+                reports.c.platform == community.platform, reports.c.workspace_id == community.workspace_id
+            )
         if since is not None:
             query = query.where(reports.c.created_at >= since)
         async with self.database.reading() as connection:

@@ -467,3 +467,19 @@ async def test_lone_surrogates_are_text_like_any_other(services, db_fake):
         USER, dispatcher_origin(), "report", {"text": "x \ud800", "reason": ""}
     )
     assert form[0].kind is not ReplyKind.ERROR, form[0].text
+
+
+async def test_a_communitys_moderators_see_their_own_communitys_stats_and_editors_see_all(services, db_fake):
+    from bot.domain.models import Actor, Origin
+
+    dispatcher = services.dispatcher
+    there = Origin(platform="fake", channel_id="c2", workspace_id="w2", message_id="y")
+    await db_fake.command("factcheck the 1969 moon landing was staged in a film studio")  # in w1
+    await dispatcher.run_command(make_actor("pat", workspace="w2"), there, "factcheck the moon landing was not faked")
+    await dispatcher.run_command(make_actor("pat", workspace="w2"), there, "report the moon is hollow")
+    admin = Actor(platform="fake", user_id="owner2", workspace_id="w2", is_platform_admin=True)
+    own = (await dispatcher.run_command(admin, there, "stats all"))[0].text
+    assert "fact-check replies: 1" in own and "moon-landing-real: 1" in own and "moon-landing-staged" not in own
+    assert "reports: 1" in own and "(This community only.)" in own
+    everything = (await db_fake.command("stats all", actor=MOD))[0].text
+    assert "fact-check replies: 2" in everything and "This community only" not in everything
