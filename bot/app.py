@@ -139,11 +139,14 @@ class Services:
         tasks: list[asyncio.Task[None]] = []
         if self.database is not None:
             from bot.storage.channels import SqlChannelStore
-            from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, ChangeListener
+            from bot.storage.communities import SqlCommunityStore
+            from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, COMMUNITIES_CHANNEL, ChangeListener
 
             handlers = {CATALOGUE_CHANNEL: self.catalogue.announce}
             if isinstance(self.stores.channels, SqlChannelStore):
                 handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
+            if isinstance(self.stores.communities, SqlCommunityStore):
+                handlers[COMMUNITIES_CHANNEL] = self.stores.communities.invalidate
             self.listener = ChangeListener(self.database, handlers)
             tasks = [
                 asyncio.create_task(self.maintain(), name="factbot-maintenance"),
@@ -218,6 +221,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
     else:
         from bot.storage.audit import SqlAuditLog
         from bot.storage.channels import SqlChannelStore
+        from bot.storage.communities import SqlCommunityStore
         from bot.storage.keys import SqlKeyStore
         from bot.storage.replies import SqlReplyLog
         from bot.storage.reports import SqlReportStore
@@ -229,6 +233,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             reports=SqlReportStore(database),
             replies=SqlReplyLog(database),
             channels=SqlChannelStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
+            communities=SqlCommunityStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
             audit=SqlAuditLog(database),
         )
     try:

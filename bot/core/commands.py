@@ -44,6 +44,11 @@ class CommandContext:
         """The community the command was used in; a community moderator's power ends at its border."""
         return community_of(self.origin)
 
+    async def hidden_claims(self) -> frozenset[str]:
+        """The shared claims this community hid (none without a database)."""
+        communities = self.stores.communities
+        return await communities.hidden_claims(self.origin) if communities is not None else frozenset()
+
 
 Handler = Callable[[CommandContext, Args], Awaitable[list[Reply]]]
 FormHandler = Callable[[CommandContext, Mapping[str, str]], Awaitable[list[Reply]]]
@@ -164,7 +169,12 @@ async def factcheck(ctx: CommandContext, args: Args) -> list[Reply]:
         return [error("Give me the text to check, e.g. `factcheck NATO promised not to expand`.")]
     return [
         await answer(
-            ctx.snapshot, text[:MAX_COMMAND_CHARS], origin=ctx.origin, log=ctx.stores.replies, metrics=ctx.metrics
+            ctx.snapshot,
+            text[:MAX_COMMAND_CHARS],
+            origin=ctx.origin,
+            log=ctx.stores.replies,
+            metrics=ctx.metrics,
+            hidden=await ctx.hidden_claims(),
         )
     ]
 
@@ -196,10 +206,13 @@ async def claim_search(ctx: CommandContext, args: Args) -> list[Reply]:
     query = args.text("words")
     if not query:
         return [error("Search for what? Use `claim search WORDS`, e.g. `claim search Baker one inch`.")]
-    ranked = await off_loop(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS)
+    hidden = await ctx.hidden_claims()
+    ranked = await off_loop(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS, exclude=hidden)
     # Someone typing part of an id wants that claim first; then the claims whose wording matches best.
     id_hits = [
-        (stored.claim, 1.0) for claim_id, stored in sorted(ctx.snapshot.claims.items()) if query.lower() in claim_id
+        (stored.claim, 1.0)
+        for claim_id, stored in sorted(ctx.snapshot.claims.items())
+        if query.lower() in claim_id and claim_id not in hidden
     ]
     shown = {claim.id for claim, _ in id_hits}
     by_text = [

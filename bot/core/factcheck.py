@@ -114,10 +114,17 @@ def _log_match(reply_id: str | None, result: MatchResult) -> None:
 
 
 async def answer(
-    snapshot: Snapshot, text: str, *, origin: Origin, log: ReplyLog | None, metrics: Metrics | None = None
+    snapshot: Snapshot,
+    text: str,
+    *,
+    origin: Origin,
+    log: ReplyLog | None,
+    metrics: Metrics | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> Reply:
-    """An explicit fact-check: match in a worker thread, build the reply, record it."""
+    """An explicit fact-check: match in a worker thread (without the claims this community hid), build the reply,
+    record it."""
     with metrics.timed_match() if metrics else contextlib.nullcontext():
-        result = await off_loop(snapshot.matcher.match, text)
+        result = await off_loop(snapshot.matcher.match, text, exclude=hidden)
     reply = fact_check_reply(snapshot, result, origin=origin, unprompted=False, query=text)
     return await recorded(reply, result, origin=origin, log=log)

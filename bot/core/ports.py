@@ -171,6 +171,20 @@ class ChannelSwitches(Protocol):
         ...
 
 
+class CommunityChoices(Protocol):
+    """What one community changed for itself on top of the shared catalogue: the shared claims it hid."""
+
+    async def hidden_claims(self, origin: Origin) -> frozenset[str]:
+        """The shared claims hidden in the community the event happened in."""
+        ...
+
+    async def set_hidden(
+        self, origin: Origin, claim_id: str, *, hidden: bool, actor: Actor, reason: str | None
+    ) -> bool:
+        """Hide or show a shared claim in one community; False when nothing changed."""
+        ...
+
+
 class AuditLog(Protocol):
     """Audit rows for events that change nothing else, such as refusals."""
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, ReplyLog, ReportQueue
+from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, CommunityChoices, ReplyLog, ReportQueue
 
 
 def _utc_now() -> dt.datetime:
@@ -21,5 +21,6 @@ class Stores:
     reports: ReportQueue | None = None
     replies: ReplyLog | None = None
     channels: ChannelSwitches | None = None
+    communities: CommunityChoices | None = None
     audit: AuditLog | None = None
     clock: Callable[[], dt.datetime] = field(default=_utc_now)

@@ -197,6 +197,7 @@ class ClaimMatcher:
         self.thresholds = thresholds or Thresholds()
         self.semantic = semantic
         self.claims = tuple(c for c in claims if c.is_active)
+        self._doc_of = {claim.id: doc for doc, claim in enumerate(self.claims)}
         with _gc_paused():
             self._build()
         self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
@@ -512,8 +513,11 @@ class ClaimMatcher:
 
     # ------------------------------------------------------------------------------------------ public API
 
-    def rank(self, text: str, top: int = 5) -> list[Candidate]:
+    def rank(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
         """Rank claims for a message, best first, at most `top`; scores are confidences in [0, 1].
+
+        `exclude` names claims to leave out (those a community hid), applied to this query only: the index is
+        shared and never rebuilt for it.
 
         Claims are ordered by lexical evidence (BM25 with the stance factor); each score is the claim's
         confidence, capped at the score above it, so the list stays ordered and a runner-up that looks surer
@@ -525,8 +529,11 @@ class ClaimMatcher:
         semantic = self.semantic if self.semantic is not None and lang in self.semantic.languages else None
         needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}
+        hidden = {self._doc_of[claim_id] for claim_id in exclude if claim_id in self._doc_of}
         for index, window in enumerate(windows):
-            self._rank_window(index, window, found, needed)
+            self._rank_window(index, window, found, needed + len(hidden))
+        for doc in hidden:
+            found.pop(doc, None)
         nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message
         leader = min(found, key=lambda d: (-found[d].key, d)) if found else None
 
@@ -545,7 +552,7 @@ class ClaimMatcher:
         if semantic is None:
             ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
         else:
-            ordered = self._fuse(semantic, windows, found, top, nearest)
+            ordered = self._fuse(semantic, windows, found, top, nearest, hidden)
         ranked: list[Candidate] = []
         ceiling = 1.0
         keys = sorted((state.key for state in found.values()), reverse=True)[:2]
@@ -584,6 +591,7 @@ class ClaimMatcher:
         found: dict[int, _Found],
         top: int,
         nearest: dict[int, str],
+        hidden: set[int] | None = None,
     ) -> list[tuple[int, _Found]]:
         """The `top` claims by fused score, among the lexical and the semantic leaders (`candidates` of each).
 
@@ -601,7 +609,7 @@ class ClaimMatcher:
         cosine = claim_similarities(similarity, self._starts)
         count = min(semantic.candidates, cosine.size)
         close = np.argpartition(-cosine, count - 1)[:count].tolist() if count else []
-        docs = list(dict.fromkeys([*lexical, *close]))
+        docs = [doc for doc in dict.fromkeys([*lexical, *close]) if not hidden or doc not in hidden]
         stance = np.ones(len(docs), dtype=np.float32)
         for position, doc in enumerate(docs):
             start = int(self._starts[doc])
@@ -626,9 +634,9 @@ class ClaimMatcher:
         order = sorted(range(len(docs)), key=lambda i: (-float(fused[i]), docs[i]))[:top]
         return [(docs[i], found[docs[i]]) for i in order]
 
-    def match(self, text: str, top: int = 5) -> MatchResult:
+    def match(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> MatchResult:
         """Rank claims and decide: reply (sure enough to speak unprompted), suggest (show when asked) or none."""
-        ranked = self.rank(text, max(top, 2))
+        ranked = self.rank(text, max(top, 2), exclude=exclude)
         return MatchResult(self.decide(ranked), tuple(ranked[:top]))
 
     def decide(self, ranked: Sequence[Candidate]) -> Decision:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 CATALOGUE_CHANNEL = "factbot_catalogue"
 CHANNELS_CHANNEL = "factbot_channels"
+COMMUNITIES_CHANNEL = "factbot_communities"
 MAX_BACKOFF = 30.0
 CONNECT_SECONDS = 10.0
 # Every so often the listening connection must answer a query, or it is replaced.

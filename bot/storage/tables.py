@@ -160,3 +160,15 @@ channel_settings = Table(
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Shared claims a community's moderators chose not to be answered with in their community (issue 13).
+community_hidden_claims = Table(
+    "community_hidden_claims",
+    metadata,
+    Column("platform", String(40), primary_key=True),
+    Column("workspace_id", String(100), primary_key=True),
+    Column("claim_id", String(80), primary_key=True),
+    Column("hidden_by", String(200), nullable=False),
+    Column("hidden_at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(500), nullable=True),
+)

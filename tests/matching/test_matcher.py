@@ -285,3 +285,14 @@ def shipped() -> ClaimMatcher:
 @pytest.mark.parametrize(("message", "expected"), SHIPPED)
 def test_shipped_catalogue_mirror_claims(shipped: ClaimMatcher, message: str, expected: str) -> None:
     assert top(shipped, message) == expected
+
+
+def test_excluded_claims_are_left_out_of_one_query_without_touching_the_index(matcher):
+    text = "The moon landing was staged in a film studio"
+    full = matcher.rank(text, 5)
+    leader = full[0].claim_id
+    without = matcher.rank(text, 5, exclude=frozenset({leader}))
+    assert leader not in [c.claim_id for c in without]
+    assert [c.claim_id for c in without] == [c.claim_id for c in full if c.claim_id != leader][: len(without)]
+    assert matcher.rank(text, 5) == full  # the next query sees the whole catalogue again
+    assert matcher.match(text, exclude=frozenset({"no-such-claim"})).candidates == matcher.match(text).candidates
