@@ -62,6 +62,15 @@ async def test_a_strangers_server_owner_cannot_change_what_another_server_is_tol
     [refused] = await interact(fake, mod)
     assert refused.body["data"]["flags"] & fd.EPHEMERAL
     assert refused.body["data"]["content"].startswith("`claim retire` is for catalogue editors only")
+    # What the stranger may do in their own server, hiding a shared claim there, changes nothing elsewhere either.
+    hide = fd.interaction(
+        fd.command("mod", "claim", "hide", id="moon-landing-staged", reason="not here"),
+        by=fd.STRANGER,
+        permissions=fd.ADMINISTRATOR,
+        guild_id=STRANGERS_SERVER,
+    )
+    [hidden] = await interact(fake, hide)
+    assert "hidden in this community" in hidden.body["data"]["content"]
     await settle(two_servers, fake)
     services.catalogue.invalidate()
     stored = (await services.catalogue.current()).claims["moon-landing-staged"]
