@@ -8,6 +8,7 @@ from bot.core.params import Args, Kind, Param
 from bot.core.permissions import Authority
 from bot.core.ports import CommunityChoices
 from bot.domain.models import Reply
+from bot.domain.textcut import shorten
 
 NO_DATABASE = "Hiding claims needs the database; this factbot runs from a YAML directory (--catalogue)."
 
@@ -51,6 +52,27 @@ async def claim_hidden(ctx: CommandContext, args: Args) -> list[Reply]:
     return [info("Hidden in this community: " + ", ".join(f"`{c}`" for c in sorted(hidden)))]
 
 
+MAX_AUDIT_ROWS = 50
+
+
+async def audit(ctx: CommandContext, args: Args) -> list[Reply]:
+    """`audit [NUMBER]`: the latest audited actions of this community (editors: of every community)."""
+    if ctx.stores.audit is None:
+        raise EditRefused("The audit log needs the database; this factbot runs from a YAML directory (--catalogue).")
+    count = min(args.optional_number("count", 20), MAX_AUDIT_ROWS)
+    everywhere = ctx.authority >= Authority.EDITOR
+    entries = await ctx.stores.audit.recent(None if everywhere else ctx.community, count)
+    if not entries:
+        return [info("Nothing has been audited here yet.")]
+    title = "Latest audited actions (every community):" if everywhere else "Latest audited actions in this community:"
+    lines = [
+        f"{e.at:%Y-%m-%d %H:%M} {e.actor} {e.action} {shorten(e.target, 80)}: {e.outcome}"
+        + (f" [{e.community or 'shared catalogue'}]" if everywhere else "")
+        for e in entries
+    ]
+    return [info("\n".join([title, *lines]))]
+
+
 def register(registry: CommandRegistry) -> None:
     """Add the community's own choices."""
     claim = Param("id", Kind.TARGET, "The claim's id (autocompleted)", max_length=200, label="ID")
@@ -71,3 +93,7 @@ def register(registry: CommandRegistry) -> None:
         )
     )
     registry.add(CommandSpec("claim hidden", "list the claims this community hid", claim_hidden, authority=moderator))
+    count = Param("count", Kind.NUMBER, "How many rows (20 when left out, at most 50)", required=False, what="row")
+    registry.add(
+        CommandSpec("audit", "who changed or tried to change what, here", audit, (count,), authority=moderator)
+    )

@@ -220,8 +220,8 @@ class Dispatcher:
             extra={"command": spec.name, "user": actor.user_id, "platform": actor.platform, "needs": needed},
         )
         if self.stores.audit is not None:
-            detail = {"reason": f"not {needed}", "community": community_of(origin)}
-            await self.stores.audit.record(actor, spec.name, how, "refused", detail)
+            detail = {"reason": f"not {needed}"}
+            await self.stores.audit.record(actor, spec.name, how, "refused", detail, community_of(origin))
         return refusal(spec)
 
     async def _run(

@@ -74,6 +74,11 @@ class Args:
         assert isinstance(value, int) and not isinstance(value, bool)
         return value
 
+    def optional_number(self, name: str, default: int) -> int:
+        """A number parameter that may be left out."""
+        value = self._values.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+
     def target(self, name: str = "id") -> Target:
         """A claim id parameter."""
         value = self._values[name]

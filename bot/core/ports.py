@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from bot.domain.models import (
     Actor,
+    AuditEntry,
     ChannelState,
     Claim,
     MatchResult,
@@ -189,9 +190,19 @@ class AuditLog(Protocol):
     """Audit rows for events that change nothing else, such as refusals."""
 
     async def record(
-        self, actor: Actor, action: str, target: str, outcome: str, detail: dict[str, Any] | None = None
+        self,
+        actor: Actor,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: dict[str, Any] | None = None,
+        community: str | None = None,
     ) -> None:
-        """Write one audit row."""
+        """Write one audit row (in a community, or None for the shared catalogue)."""
+        ...
+
+    async def recent(self, community: str | None, limit: int = 20) -> list[AuditEntry]:
+        """The newest rows, of one community when given, else all."""
         ...
 
 

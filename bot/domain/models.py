@@ -365,3 +365,15 @@ class Reply:
     reply_id: str | None = None
     query: str | None = None
     attachment: Attachment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audited action, as moderators read it."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    target: str
+    outcome: str
+    community: str | None = None

@@ -117,6 +117,7 @@ class SqlChannelStore:
                     "watched": new.watched,
                     "muted_until": new.muted_until.isoformat() if new.muted_until else None,
                 },
+                community=f"{origin.platform}:{origin.workspace_id}",
             )
         self._cache[channel_key(origin)] = new
         return new

@@ -98,7 +98,8 @@ class SqlCommunityStore:
                     target=claim_id,
                     outcome="ok",
                     now=now,
-                    detail={"community": f"{origin.platform}:{origin.workspace_id}", "reason": reason},
+                    detail={"reason": reason},
+                    community=f"{origin.platform}:{origin.workspace_id}",
                 )
         self.invalidate()
         return changed

@@ -105,6 +105,7 @@ class SqlReportStore:
             )
             if result.rowcount != 1:
                 return None
+            row = (await connection.execute(select(reports).where(reports.c.id == report_id))).one()
             await write_audit(
                 connection,
                 actor=actor,
@@ -113,8 +114,8 @@ class SqlReportStore:
                 outcome="ok",
                 now=now,
                 detail={"resolution": resolution},
+                community=f"{row.platform}:{row.workspace_id}",
             )
-            row = (await connection.execute(select(reports).where(reports.c.id == report_id))).first()
         return self._report(row)
 
     async def open_count(self, reporter: Actor) -> int:

@@ -98,6 +98,8 @@ audit_log = Table(
     Column("target", String(200), nullable=False),
     Column("outcome", String(20), nullable=False),
     Column("detail", JSON, nullable=True),
+    # The community it happened in ("platform:workspace"); NULL for the shared catalogue and older rows.
+    Column("community", String(150), nullable=True, index=True),
 )
 
 reports = Table(

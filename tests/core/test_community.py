@@ -55,3 +55,21 @@ async def test_no_one_hides_a_claim_in_a_community_they_do_not_moderate(services
     assert await best(services, "w1") == "moon-landing-staged" and await best(services, "w2") == "moon-landing-staged"
     unknown = (await dispatcher.run_command(OWNER2, here("w2"), "claim hide moon-landing-fake"))[0]
     assert "Did you mean" in unknown.text
+
+
+async def test_a_communitys_moderators_read_their_own_audit_and_editors_read_everyones(services, db_fake):
+    dispatcher = services.dispatcher
+    await dispatcher.run_command(OWNER2, here("w2"), "claim hide moon-landing-staged | not our topic")
+    await dispatcher.run_command(OWNER2, here("w2"), "watch on")
+    await dispatcher.run_command(OWNER2, here("w1"), "watch on")  # refused: not their community
+    await db_fake.command("claim retire moon-landing-real | test", actor=make_actor("mia", moderator=True))
+    [own] = await dispatcher.run_command(OWNER2, here("w2"), "audit")
+    assert "claim hide moon-landing-staged: ok" in own.text and "channel settings" in own.text
+    assert "claim retire" not in own.text and "refused" not in own.text  # w1's rows are w1's
+    [few] = await dispatcher.run_command(OWNER2, here("w2"), "audit 1")
+    assert len(few.text.splitlines()) == 2
+    [everything] = await db_fake.command("audit 50", actor=make_actor("mia", moderator=True))
+    assert "[shared catalogue]" in everything.text and "[fake:w2]" in everything.text
+    assert "watch command: refused [fake:w1]" in everything.text
+    [member] = await dispatcher.run_command(MEMBER2, here("w2"), "audit")
+    assert member.kind is ReplyKind.ERROR

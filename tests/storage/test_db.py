@@ -23,9 +23,10 @@ async def test_upgrade_leaves_the_schema_at_head(database: Database) -> None:
 async def test_an_older_schema_is_upgraded_not_trusted(database: Database) -> None:
     """A database stamped one revision behind must run the migration chain again, not pass the fast check."""
     async with database.transaction() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
-        await connection.execute(text("DROP TABLE community_hidden_claims"))
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        await connection.execute(text("DROP INDEX ix_audit_log_community"))
+        await connection.execute(text("ALTER TABLE audit_log DROP COLUMN community"))
     await database.upgrade()
     async with database.engine.connect() as connection:
         assert await connection.scalar(text("SELECT version_num FROM alembic_version")) == HEAD_REVISION
-        assert await connection.scalar(text("SELECT count(*) FROM community_hidden_claims")) == 0
+        assert await connection.scalar(text("SELECT count(*) FROM audit_log WHERE community IS NULL")) >= 0
