@@ -88,7 +88,7 @@ class MatcherSettings(Section):
 
     model_config = SettingsConfigDict(env_prefix="MATCHER_")
     reply_threshold: float = Field(0.47, ge=0.0, le=1.0)
-    suggest_threshold: float = Field(0.35, ge=0.0, le=1.0)
+    suggest_threshold: float = Field(0.30, ge=0.0, le=1.0)
     reply_margin: float = Field(0.0, ge=0.0, le=1.0)
     min_reply_words: int = Field(3, ge=1, le=50)
     stance_penalty: float = Field(0.6, gt=0.0, le=1.0)

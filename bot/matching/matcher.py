@@ -96,7 +96,7 @@ class Thresholds:
     """Decision thresholds on the [0, 1] match score; benchmarks/README.md says how they were chosen."""
 
     reply: float = 0.47
-    suggest: float = 0.35
+    suggest: float = 0.30
     reply_margin: float = 0.0
     min_reply_words: int = 3
     stance_penalty: float = 0.6
