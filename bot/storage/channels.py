@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database
 from bot.storage.notify import CHANNELS_CHANNEL, notify
+from bot.storage.refresh import Refreshed
 from bot.storage.tables import channel_settings
 from bot.storage.time import Clock, as_utc, utc_now
 
@@ -39,11 +39,12 @@ class SqlChannelStore:
     ) -> None:
         self.database = database
         self.clock = clock
-        self.refresh_seconds = refresh_seconds
-        self._monotonic = monotonic
         self._cache: dict[ChannelKey, ChannelState] = {}
-        self._loaded_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._refreshed = Refreshed(refresh_seconds, monotonic)
+
+    def invalidate(self) -> None:
+        """Re-read the switches on the next look-up (another process changed them)."""
+        self._refreshed.invalidate()
 
     async def _refresh(self) -> None:
         async with self.database.reading() as connection:
@@ -54,18 +55,10 @@ class SqlChannelStore:
             )
             for r in rows
         }
-        self._loaded_at = self._monotonic()
-
-    def invalidate(self) -> None:
-        """Re-read the switches on the next look-up (another process changed them)."""
-        self._loaded_at = float("-inf")
 
     async def state(self, origin: Origin) -> ChannelState:
         """The channel's switches (defaults when a moderator never set any)."""
-        if self._monotonic() - self._loaded_at >= self.refresh_seconds:
-            async with self._lock:
-                if self._monotonic() - self._loaded_at >= self.refresh_seconds:
-                    await self._refresh()
+        await self._refreshed.ensure(self._refresh)
         return self._cache.get(channel_key(origin), ChannelState())
 
     async def set(

@@ -6,7 +6,6 @@ so a message never waits for the database; the shared index is never rebuilt for
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database
 from bot.storage.notify import COMMUNITIES_CHANNEL, notify
+from bot.storage.refresh import Refreshed
 from bot.storage.tables import community_hidden_claims
 from bot.storage.time import Clock, utc_now
 
@@ -37,15 +37,12 @@ class SqlCommunityStore:
     ) -> None:
         self.database = database
         self.clock = clock
-        self.refresh_seconds = refresh_seconds
-        self._monotonic = monotonic
         self._hidden: dict[CommunityKey, frozenset[str]] = {}
-        self._loaded_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._refreshed = Refreshed(refresh_seconds, monotonic)
 
     def invalidate(self) -> None:
-        """Re-read on the next look-up (another process changed something)."""
-        self._loaded_at = float("-inf")
+        """Re-read the hidden claims on the next look-up (another process changed them)."""
+        self._refreshed.invalidate()
 
     async def _refresh(self) -> None:
         async with self.database.reading() as connection:
@@ -54,14 +51,10 @@ class SqlCommunityStore:
         for row in rows:
             hidden.setdefault((row.platform, row.workspace_id), set()).add(row.claim_id)
         self._hidden = {key: frozenset(ids) for key, ids in hidden.items()}
-        self._loaded_at = self._monotonic()
 
     async def hidden_claims(self, origin: Origin) -> frozenset[str]:
         """The shared claims hidden in the community an event happened in."""
-        if self._monotonic() - self._loaded_at >= self.refresh_seconds:
-            async with self._lock:
-                if self._monotonic() - self._loaded_at >= self.refresh_seconds:
-                    await self._refresh()
+        await self._refreshed.ensure(self._refresh)
         return self._hidden.get((origin.platform, origin.workspace_id), frozenset())
 
     async def set_hidden(
