@@ -85,6 +85,21 @@ def _cues(lang: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return negators - n_words, n_words, debunkers
 
 
+_FRENCH_NE = frozenset({"ne", "n"})
+_FRENCH_QUE = frozenset({"que", "qu"})
+_RESTRICTIVE_REACH = 10
+
+
+def _restrictive(tokens: Sequence[str], i: int, n_words: frozenset[str]) -> bool:
+    """French "ne ... que": a "ne" that meets "que" before any pas, jamais, rien ... restricts ("only")."""
+    for token in tokens[i + 1 : i + 1 + _RESTRICTIVE_REACH]:
+        if token in n_words:
+            return False
+        if token in _FRENCH_QUE:
+            return True
+    return False
+
+
 def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[int]:
     """Per token: 1 for a negator that flips the statement, 2 for a debunking word, 0 otherwise."""
     negators, n_words, debunkers = _cues(lang)
@@ -108,6 +123,8 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
             if alone or licensed_before or licensed_after:
                 last = i
         elif token in negators:
+            if lang == "fr" and token in _FRENCH_NE and _restrictive(tokens, i, n_words):
+                continue  # "n'a accepté que ...": "only", not a negation
             if token in _SECOND_MEMBER and i - last <= _NOR_REACH:
                 last = i
                 continue

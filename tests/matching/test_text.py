@@ -187,3 +187,10 @@ def test_stance_contexts_follow_tokens() -> None:
     tokens = tokenize(clean("Never promised. Promised!"))
     assert tokens == ["never", "promised", ".", "promised", "!"]
     assert stance_contexts(tokens, "en") == [1, 1, 0, 0, 0]
+
+
+def test_french_ne_que_restricts_and_does_not_negate() -> None:
+    only = "gorbatchev n a accepté l allemagne dans l otan que parce qu on lui avait promis".split()
+    assert effective_negations(only, "fr") == 0
+    assert effective_negations("il n a pas dit que l otan grandirait".split(), "fr") == 1
+    assert effective_negations("l alliance ne s étendrait pas".split(), "fr") == 1
