@@ -384,13 +384,13 @@ def test_real_model_keeps_the_mirror_claims_apart(shipped_semantic: ClaimMatcher
     assert ids(shipped_semantic, message)[0] == expected
 
 
-def test_real_model_moves_up_a_paraphrase_the_lexical_matcher_ranks_low(shipped_semantic: ClaimMatcher) -> None:
-    # Written for this test: "1991", "British", "document" and "Poland" are all said differently. Since the
-    # catalogue gained Genscher's 1990 remark about Poland (a fair first answer to it), the 1991 record is second.
-    text = "London's archives from 91 say the West told the Poles they could not join"
-    lexical = ids(ClaimMatcher(load_claims(ROOT / "claims")), text)
-    semantic = ids(shipped_semantic, text)
-    assert semantic.index("uk-1991-document-elbe") < lexical.index("uk-1991-document-elbe") <= 2
+def test_real_model_finds_a_paraphrase_that_shares_no_word_with_the_claim(real: SemanticReranker) -> None:
+    # Written for this test, against the test fixtures (a catalogue that does not change with the shipped one):
+    # no word of it is in "Covid vaccines contain microchips that track people" or its aliases.
+    claims = load_claims(ROOT / "tests" / "fixtures" / "claims")
+    text = "doctors inject surveillance hardware into people"
+    assert ids(ClaimMatcher(claims), text) == []
+    assert ids(ClaimMatcher(claims, semantic=real), text)[0] == "vaccines-contain-microchips"
 
 
 def test_real_model_gives_unrelated_chatter_no_reply(shipped_semantic: ClaimMatcher) -> None:
