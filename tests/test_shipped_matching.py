@@ -11,7 +11,7 @@ import yaml
 
 from bot.catalogue.loader import load_claims
 from bot.domain.models import Decision
-from bot.matching.matcher import ClaimMatcher
+from bot.matching.matcher import SWAP_MARGIN, ClaimMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENTS = yaml.safe_load((ROOT / "tests" / "fixtures" / "plain-statements.yaml").read_text(encoding="utf-8"))
@@ -80,3 +80,12 @@ def test_a_tie_on_lexical_evidence_gets_no_unprompted_reply(matcher):
     result = matcher.match("NATO won't expand, they promised")
     assert result.best is not None and result.best.lead < matcher.thresholds.min_lead
     assert result.decision is not Decision.REPLY
+
+
+def test_a_runner_up_that_fits_far_better_than_the_lexical_leader_comes_first(matcher):
+    # Written for this test: "2+4 treaty" gives the Two Plus Four claim the most lexical evidence, but the message
+    # asserts that a treaty bans expansion, which the treaty claim's phrasings state almost word for word.
+    ranked = matcher.rank("the 2+4 treaty forbids NATO from expanding into Eastern Europe", 3)
+    assert [c.claim_id for c in ranked[:2]] == ["treaty-bans-expansion", "two-plus-four-east-germany"]
+    # Its lead for an unprompted reply is its confidence lead: more than SWAP_MARGIN over a confidence of at most 1.
+    assert ranked[0].lead > SWAP_MARGIN

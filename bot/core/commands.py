@@ -44,11 +44,6 @@ class CommandContext:
         """The community the command was used in; a community moderator's power ends at its border."""
         return community_of(self.origin)
 
-    async def hidden_claims(self) -> frozenset[str]:
-        """The shared claims this community hid (none without a database)."""
-        communities = self.stores.communities
-        return await communities.hidden_claims(self.origin) if communities is not None else frozenset()
-
 
 Handler = Callable[[CommandContext, Args], Awaitable[list[Reply]]]
 FormHandler = Callable[[CommandContext, Mapping[str, str]], Awaitable[list[Reply]]]
@@ -174,7 +169,7 @@ async def factcheck(ctx: CommandContext, args: Args) -> list[Reply]:
             origin=ctx.origin,
             log=ctx.stores.replies,
             metrics=ctx.metrics,
-            hidden=await ctx.hidden_claims(),
+            hidden=await ctx.stores.hidden_claims(ctx.origin),
         )
     ]
 
@@ -206,7 +201,7 @@ async def claim_search(ctx: CommandContext, args: Args) -> list[Reply]:
     query = args.text("words")
     if not query:
         return [error("Search for what? Use `claim search WORDS`, e.g. `claim search Baker one inch`.")]
-    hidden = await ctx.hidden_claims()
+    hidden = await ctx.stores.hidden_claims(ctx.origin)
     ranked = await off_loop(ctx.snapshot.matcher.rank, query[:MAX_COMMAND_CHARS], MAX_SEARCH_RESULTS, exclude=hidden)
     # Someone typing part of an id wants that claim first; then the claims whose wording matches best.
     id_hits = [

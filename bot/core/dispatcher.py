@@ -138,7 +138,7 @@ class Dispatcher:
             return [error("There is no text to check in that message.")]
         snapshot = await self.catalogue.current()
         log = self.stores.replies if record else None
-        hidden = await self.hidden_claims(origin)
+        hidden = await self.stores.hidden_claims(origin)
         return [await answer(snapshot, text, origin=origin, log=log, metrics=self.metrics, hidden=hidden)]
 
     async def _unprompted(self, event: MessageEvent) -> list[Reply]:
@@ -146,7 +146,7 @@ class Dispatcher:
             return []
         snapshot = await self.catalogue.current()
         with self.metrics.timed_match():
-            hidden = await self.hidden_claims(event.origin)
+            hidden = await self.stores.hidden_claims(event.origin)
             result = await off_loop(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS], exclude=hidden)
         best = result.best
         if result.decision is not Decision.REPLY or best is None:
@@ -169,11 +169,6 @@ class Dispatcher:
         if self.registry.resolve(text) is not None:
             return await self._command(event.actor, event.origin, text)
         return await self._fact_check(event.origin, text)
-
-    async def hidden_claims(self, origin: Origin) -> frozenset[str]:
-        """The shared claims the community of an event hid (none without a database)."""
-        communities = self.stores.communities
-        return await communities.hidden_claims(origin) if communities is not None else frozenset()
 
     async def first_time(self, key: str, ttl: dt.timedelta = DEDUPE_TTL) -> bool:
         """True the first time `key` is seen within `ttl`: how adapters handle redelivered events exactly once."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, CommunityChoices, ReplyLog, ReportQueue
+from bot.domain.models import Origin
 
 
 def _utc_now() -> dt.datetime:
@@ -24,3 +25,7 @@ class Stores:
     communities: CommunityChoices | None = None
     audit: AuditLog | None = None
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
+
+    async def hidden_claims(self, origin: Origin) -> frozenset[str]:
+        """The shared claims the community of an event hid (none without a database)."""
+        return await self.communities.hidden_claims(origin) if self.communities is not None else frozenset()

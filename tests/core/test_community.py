@@ -73,3 +73,13 @@ async def test_a_communitys_moderators_read_their_own_audit_and_editors_read_eve
     assert "watch command: refused [fake:w1]" in everything.text
     [member] = await dispatcher.run_command(MEMBER2, here("w2"), "audit")
     assert member.kind is ReplyKind.ERROR
+
+
+async def test_a_communitys_moderators_see_details_of_their_own_replies_only(services, db_fake):
+    [answer] = await db_fake.command(f"factcheck {STAGED}")  # asked in w1
+    assert answer.reply_id
+    [elsewhere] = await services.dispatcher.run_command(OWNER2, here("w2"), f"reply details {answer.reply_id}")
+    assert "no longer known" in elsewhere.text and "score" not in elsewhere.text
+    owner1 = Actor(platform="fake", user_id="owner1", workspace_id="w1", is_platform_admin=True)
+    [own] = await services.dispatcher.run_command(owner1, here("w1"), f"reply details {answer.reply_id}")
+    assert f"Reply `{answer.reply_id}`" in own.text and "score" in own.text
