@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,9 +50,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" hook decide how transactions start (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # The busy timeout first: switching a new connection to WAL needs a lock that another process's migration or
-    # import may hold, and without the timeout already set that pragma fails at once with "database is locked".
-    for pragma in ("busy_timeout=10000", "journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+    # The busy timeout first, so every later statement waits for a lock instead of failing at once. WAL is a
+    # property of the file, and every connection asks for it; switching a new file needs a lock that SQLite does
+    # not wait for, so a connection that finds another one holding it (processes racing to start on a new file)
+    # leaves the switch to that one and uses the file's mode, WAL from the next transaction on.
+    cursor.execute("PRAGMA busy_timeout=10000")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+    for pragma in ("synchronous=FULL", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
