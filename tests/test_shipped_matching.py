@@ -87,5 +87,16 @@ def test_a_runner_up_that_fits_far_better_than_the_lexical_leader_comes_first(ma
     # asserts that a treaty bans expansion, which the treaty claim's phrasings state almost word for word.
     ranked = matcher.rank("the 2+4 treaty forbids NATO from expanding into Eastern Europe", 3)
     assert [c.claim_id for c in ranked[:2]] == ["treaty-bans-expansion", "two-plus-four-east-germany"]
+    assert matcher.rank("the 2+4 treaty forbids NATO from expanding into Eastern Europe", 1)[0] == ranked[0]
     # Its lead for an unprompted reply is its confidence lead: more than SWAP_MARGIN over a confidence of at most 1.
     assert ranked[0].lead > SWAP_MARGIN
+
+
+def test_a_retort_answers_the_quoted_claim_with_its_mirror(matcher):
+    # Written for this test: the quoted claim has the most words, "Wrong:" turns them around.
+    text = (
+        'People keep saying "nothing was ever put on paper". Wrong: NATO signed an agreement and it binds the alliance.'
+    )
+    assert [c.claim_id for c in matcher.rank(text, 2)] == ["treaty-bans-expansion", "no-written-commitment"]
+    # The mirror was third on lexical evidence: how many claims are asked for does not change who leads.
+    assert matcher.rank(text, 1)[0].claim_id == "treaty-bans-expansion"

@@ -20,7 +20,9 @@ How a message is scored (benchmarks/README.md has the measurements behind each c
    prefix) and focus (how much of the window span between the first and last matched word the claim's
    vocabulary explains), combined as an F-beta score that favours coverage, times the stance factor. A claim's
    score is its best confidence, capped at the score above it so the list stays ordered and a runner-up that
-   looks surer than the leader leaves no margin to reply on.
+   looks surer than the leader leaves no margin to reply on. Two changes of order on confidence: a runner-up
+   surer by more than SWAP_MARGIN comes first; and a leader keyed down for stance gives way to its declared
+   mirror claim (`Claim.mirror`) when the mirror's words agree with the message and it is surer at all.
 5. Decision. `reply` (speak unprompted) needs a score of at least `reply`, a margin of `reply_margin` over the
    runner-up, a lead of `min_lead` on the lexical key (a tie there means the order is arbitrary) and
    `min_reply_words` content words in the matched window; without one of the claim's anchors
@@ -549,10 +551,13 @@ class ClaimMatcher:
         )
         if sure:
             semantic = None
+        # The first places may change on confidence (a better mirror or runner-up), so the order is worked out
+        # over as many claims as get a detailed confidence, whatever `top` is, and cut to `top` at the end.
+        considered = max(top, CONFIDENCE_CLAIMS)
         if semantic is None:
-            ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:top]
+            ordered = sorted(found.items(), key=lambda item: (-item[1].key, item[0]))[:considered]
         else:
-            ordered = self._fuse(semantic, windows, found, top, nearest, hidden)
+            ordered = self._fuse(semantic, windows, found, considered, nearest, hidden)
         ranked: list[Candidate] = []
         ceiling = 1.0
         keys = sorted((state.key for state in found.values()), reverse=True)[:2]
@@ -570,12 +575,17 @@ class ClaimMatcher:
                         confidence, window = value, windows[index]
                         matched = self.claims[doc].variants()[phrasing.number].text
             details.append((doc, confidence, matched, window))
-        if len(details) > 1 and details[1][1] - details[0][1] > SWAP_MARGIN:
+        mirror = self._better_mirror(ordered, details)
+        if mirror is not None:
+            # The message's words stand against the leader and with its declared mirror, which fits better.
+            details.insert(0, details.pop(mirror))
+            lead = round((details[0][1] - details[1][1]) / details[0][1], 6)
+        elif len(details) > 1 and details[1][1] - details[0][1] > SWAP_MARGIN:
             # The runner-up fits far better than the lexical leader: it comes first, and its lead is the
             # confidence it has over the claim the lexical evidence preferred.
             details[0], details[1] = details[1], details[0]
             lead = round((details[0][1] - details[1][1]) / details[0][1], 6)
-        for position, (doc, confidence, matched, window) in enumerate(details):
+        for position, (doc, confidence, matched, window) in enumerate(details[:top]):
             ceiling = min(ceiling, round(confidence, 4))
             anchors = self._anchors[doc]
             anchored = not anchors or not anchors.isdisjoint(window.query)
@@ -583,6 +593,22 @@ class ClaimMatcher:
                 Candidate(self.claims[doc].id, ceiling, matched, window.text, anchored, lead if position == 0 else 0.0)
             )
         return ranked
+
+    def _better_mirror(
+        self, ordered: Sequence[tuple[int, _Found]], details: Sequence[tuple[int, float, str, _Window]]
+    ) -> int | None:
+        """The position of the leader's declared mirror claim when it should lead instead: the leader's key was
+        lowered because the message's words stand against its phrasings, the mirror's words agree, and the
+        mirror fits the message better (a higher confidence); else None."""
+        if len(details) < 2 or ordered[0][1].stance >= 1.0:
+            return None
+        mirror = self.claims[ordered[0][0]].mirror
+        for position in range(1, min(len(details), CONFIDENCE_CLAIMS)):
+            doc, confidence = details[position][0], details[position][1]
+            if self.claims[doc].id == mirror:
+                agrees = ordered[position][1].stance >= 1.0
+                return position if agrees and confidence > details[0][1] else None
+        return None
 
     def _fuse(
         self,

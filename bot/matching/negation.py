@@ -4,6 +4,7 @@ Every loop walks the tokens once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -64,6 +65,31 @@ DEBUNKERS: dict[str, frozenset[str]] = {
     "uk": word_set("міф брехня неправда фейк пропаганда вигадка"),
     "pl": word_set("mit mitem kłamstwo fałsz bzdura propaganda fejk"),
 }
+# Debunking words that, opening a sentence on their own ("Wrong.", "False!", "Wrong: it is in a signed
+# treaty"), answer the sentence before them: they call that one false, and the words after them are the
+# speaker's own statement. Opening a message ("False: Trump tweets ...", as fact-check titles begin) the same
+# words label what follows, and labels such as "Myth:" always do, so those are not retorts.
+RETORTS = word_set("""wrong false untrue nonsense bullshit bs falso mentira falsch unsinn quatsch faux неправда
+    ложь враньё вранье брехня bzdura fałsz""")
+_RETORT_FILLERS = word_set("that s is it this all total totally complete completely utter pure simply just so")
+_RETORT_BEFORE_COLON = re.compile(
+    r"(?<=[.!?;…\n])(\s*[\"'«»“”„]?\s*(?:" + "|".join(sorted(RETORTS, key=len, reverse=True)) + r")\s*)[:,—–]"
+)
+
+
+def separate_retorts(cleaned: str) -> str:
+    """End a retort that opens a sentence with a full stop ("wrong: it is signed" -> "wrong. it is signed"), so
+    it stands as a sentence of its own; the text keeps its length, so offsets stay valid."""
+    if ":" not in cleaned and "," not in cleaned and "—" not in cleaned and "–" not in cleaned:
+        return cleaned
+    return _RETORT_BEFORE_COLON.sub(lambda m: m.group(1) + ".", cleaned)
+
+
+def _is_retort(sentence: Sequence[str]) -> bool:
+    """A sentence made of a retort and nothing but intensifiers: "Wrong.", "Total nonsense!", "That's false."."""
+    return any(t in RETORTS for t in sentence) and all(t in RETORTS or t in _RETORT_FILLERS for t in sentence)
+
+
 ALL_NEGATION_CUES = frozenset().union(*NEGATORS.values(), *N_WORDS.values(), *DEBUNKERS.values())
 _RHETORICAL_AUX = frozenset("do does did is was are were has have had can will would could should must".split())
 _CONCORD_REACH = 4  # tokens within which a negator and an n-word form one negation
@@ -176,7 +202,8 @@ def stance_contexts(tokens: Sequence[str], lang: str) -> list[int]:
     not expand" puts "expand" back to 0). After a coordinating conjunction a new negator starts a fresh clause
     ("never discussed and no promise was made": "promise" is 1) rather than flipping back, and a conjunction
     followed by a subject pronoun ("..., and it is binding") ends the earlier negation's reach. A debunking word
-    ("... is a myth") flips its whole sentence. Boundary marks get 0.
+    ("... is a myth") flips its whole sentence; a retort standing as a sentence of its own ("Wrong.", see
+    `separate_retorts`) flips the sentence before it. Boundary marks get 0.
     """
     return stance_of(tokens, lang)[0]
 
@@ -187,8 +214,17 @@ def stance_of(tokens: Sequence[str], lang: str) -> tuple[list[int], int]:
     if negation_cues(lang).isdisjoint(tokens):
         return contexts, 0
     negations = 0
+    previous: tuple[int, int] | None = None
     for start, end, question in sentences_of(tokens):
         sentence = tokens[start:end]
+        if previous is not None and _is_retort(sentence):
+            # "NATO promised not to expand. Wrong." calls the sentence before it false.
+            negations += 1
+            for i in range(*previous):
+                contexts[i] ^= 1
+            previous = None
+            continue
+        previous = (start, end)
         flips = _flips(sentence, lang, question=question)
         negations += sum(1 for flip in flips if flip)
         debunked = sum(1 for flip in flips if flip == 2) % 2

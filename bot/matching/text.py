@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from bot.matching.clean import BOUNDARY_CHARS, clean
 from bot.matching.language import guess_language
-from bot.matching.negation import stance_of
+from bot.matching.negation import separate_retorts, stance_of
 from bot.matching.stemming import drop_set, stem_words
 
 
@@ -42,7 +42,7 @@ def tokenize(cleaned: str) -> list[str]:
 
 def analyse(text: str, lang: str | None = None, *, offsets: bool = False) -> Analysed:
     """Clean, tokenise, guess the language if not given, drop stop-words and stem; note negation scopes."""
-    cleaned = clean(text)
+    cleaned = separate_retorts(clean(text))
     spans: list[tuple[int, int]] = []
     if offsets:
         matches = list(_TOKEN.finditer(cleaned))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,22 @@ def shipped() -> ClaimMatcher:
 @pytest.mark.parametrize(("message", "expected"), SHIPPED)
 def test_shipped_catalogue_mirror_claims(shipped: ClaimMatcher, message: str, expected: str) -> None:
     assert top(shipped, message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'People say "nothing about NATO expansion was ever put in writing or signed". Wrong: a treaty forbids it.',
+        "You hear that nothing about NATO expansion was ever put in writing. Wrong, a treaty forbids it.",
+    ],
+)
+def test_a_stance_penalised_leader_gives_way_to_its_declared_mirror(message: str) -> None:
+    # Written for this test: the unwritten claim has the most words in common, but the message calls it wrong.
+    mirrors = {"treaty": "unwritten", "unwritten": "treaty"}
+    mirrored = ClaimMatcher([replace(c, mirror=mirrors.get(c.id)) for c in CATALOGUE])
+    assert [c.claim_id for c in mirrored.rank(message, 2)] == ["treaty", "unwritten"]
+    # Without the declaration the lexical leader keeps its place: only a declared mirror moves up on stance.
+    assert ClaimMatcher(CATALOGUE).rank(message, 2)[0].claim_id == "unwritten"
 
 
 def test_excluded_claims_are_left_out_of_one_query_without_touching_the_index(matcher):

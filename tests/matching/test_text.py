@@ -6,7 +6,7 @@ import pytest
 
 from bot.matching.clean import clean, negated_auxiliary, words
 from bot.matching.language import guess_language
-from bot.matching.negation import effective_negations, stance_contexts
+from bot.matching.negation import effective_negations, separate_retorts, stance_contexts
 from bot.matching.stemming import stem_words
 from bot.matching.text import analyse, tokenize
 
@@ -177,10 +177,29 @@ def _stance_of(text: str, lang: str = "en") -> dict[str, int]:
         ("there is a signed treaty that NATO won't expand, and it is legally binding", "binding", 0),
         ("no troops and nukes", "nukes", 1),  # coordination stays in scope
         ("did not NATO promise to stay out?", "promise", 0),
+        # A retort standing alone answers the sentence before it ...
+        ("NATO promised not to expand. Wrong.", "promised", 1),
+        ("NATO never promised anything. Total nonsense!", "promised", 0),
+        # ... also before a colon or comma, and the words after it are the speaker's own statement.
+        ('they say "it was never written down". Wrong: it is in a signed treaty', "written", 0),
+        ('they say "it was never written down". Wrong: it is in a signed treaty', "signed", 0),
+        ("nothing was signed. False, the treaty binds NATO", "treaty", 0),
+        # Opening a message, "False:" labels what follows (as fact-check titles do), and "Myth:" always does.
+        ("False: NATO promised not to expand", "promised", 1),
+        ("NATO grew. Myth: NATO promised to stop", "promised", 1),
     ],
 )
 def test_stance_contexts(text: str, word: str, negated: int) -> None:
     assert _stance_of(text)[word] == negated
+
+
+def test_retorts_are_separated_without_moving_any_offset() -> None:
+    cleaned = clean("it was never written down. wrong: it is signed")
+    separated = separate_retorts(cleaned)
+    assert separated == "it was never written down. wrong. it is signed"
+    assert len(separated) == len(cleaned)
+    assert separate_retorts("wrong: it is signed") == "wrong: it is signed"  # a label, not an answer
+    assert separate_retorts("x. wrongful, yes") == "x. wrongful, yes"  # whole words only
 
 
 def test_stance_contexts_follow_tokens() -> None:
