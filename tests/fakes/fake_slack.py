@@ -122,6 +122,8 @@ class FakeSlack:
         self.thread_parents: dict[tuple[str, str], str] = {}
         self.installable: dict[str, Workspace] = {}
         self.revoked: set[str] = set()
+        # users.info answers: user id -> the user object Slack would return (its `team_id` is the person's own team).
+        self.users: dict[str, dict[str, Any]] = {}
         self._rate_limited: dict[str, list[int]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
@@ -322,6 +324,12 @@ class FakeSlack:
         if text is None:
             return {"ok": False, "error": "thread_not_found"}
         return {"ok": True, "messages": [{"type": "message", "user": "U999", "text": text, "ts": call.params["ts"]}]}
+
+    async def api_users_info(self, call: Call) -> dict[str, Any]:
+        if self._workspace(call) is None:
+            return {"ok": False, "error": "invalid_auth"}
+        user = self.users.get(str(call.params.get("user", "")))
+        return {"ok": True, "user": user} if user is not None else {"ok": False, "error": "user_not_found"}
 
     async def api_views_open(self, call: Call) -> dict[str, Any]:
         if self._workspace(call) is None:

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate
+from bot.adapters.slack.admins import WorkspaceAdmins
 from bot.adapters.slack.clients import respond
 from bot.adapters.slack.modals import FormState, field_errors, form_view, result_view, submitted_values
 from bot.adapters.slack.mrkdwn import fit
@@ -64,10 +65,13 @@ async def open_form(
 class Interactions:
     """Listeners for buttons under factbot's replies and for submitted modals."""
 
-    def __init__(self, dispatcher: Dispatcher, work: Work, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, work: Work, session: aiohttp.ClientSession, admins: WorkspaceAdmins
+    ) -> None:
         self.dispatcher = dispatcher
         self.work = work
         self.session = session
+        self.admins = admins
 
     async def on_feedback(self, ack: AsyncAck, body: Body, action: Body) -> None:
         """Helpful / not helpful / wrong claim: recorded by the core against the reply's id."""
@@ -128,6 +132,7 @@ class Interactions:
             await ack()
             return
         origin = Origin(platform=translate.PLATFORM, channel_id=state.channel, workspace_id=actor.workspace_id)
+        actor = await self.admins.elevate(client, actor)
         # Only the context names the form declares are taken from the metadata; the core re-validates them.
         fields = {**submitted_values(spec, view), **{k: v for k, v in state.context.items() if k in spec.context}}
         async with self.work.run("form", form=spec.name, team=actor.workspace_id, channel=state.channel):

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate
+from bot.adapters.slack.admins import WorkspaceAdmins
 from bot.adapters.slack.interactions import Interactions, open_form, respond_all
 from bot.adapters.slack.manifest import ADMIN_COMMAND, COMMAND, SHORTCUT_CALLBACK_ID
 from bot.adapters.slack.modals import CALLBACK_ID, FormState, OpenForm, form_request
@@ -46,7 +47,8 @@ class Deps:
 def register(app: AsyncApp, deps: Deps) -> None:
     """Attach factbot's listeners to a Bolt app; there is no module-level app, so tests can build many."""
     app.use(alert_rate_limited)
-    listeners = Listeners(deps)
+    admins = WorkspaceAdmins(enabled=deps.dispatcher.access.trust_platform_admins)
+    listeners = Listeners(deps, admins)
     app.use(listeners.once_per_trigger)
     app.event("app_mention")(listeners.on_mention)
     # Registered even when not watching, so a stray subscription is acknowledged instead of answered 404
@@ -55,7 +57,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.command(COMMAND)(listeners.on_factcheck)
     app.command(ADMIN_COMMAND)(listeners.on_admin)
     app.message_shortcut(SHORTCUT_CALLBACK_ID)(listeners.on_shortcut)
-    interactions = Interactions(deps.dispatcher, deps.work, deps.session)
+    interactions = Interactions(deps.dispatcher, deps.work, deps.session, admins)
     app.action(re.compile(f"^{re.escape(ACTION_FEEDBACK)}:"))(interactions.on_feedback)
     app.action(ACTION_SHARE)(interactions.on_share)
     app.action(ACTION_EVIDENCE)(interactions.on_show_evidence)
@@ -126,8 +128,9 @@ class EveryMinute:
 class Listeners:
     """One method per kind of Slack request; each acknowledges first and does its work under `Work.run`."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, admins: WorkspaceAdmins) -> None:
         self.dispatcher = deps.dispatcher
+        self.admins = admins
         self.work = deps.work
         self.session = deps.session
         self.watch_channels = deps.watch_channels
@@ -150,6 +153,7 @@ class Listeners:
             if translate.is_thread_reply(event) and is_bare_mention(text):
                 parent = await thread_parent(client, channel, str(event["thread_ts"]))
             mention = translate.mention_event(body, event, bot_user_id=context.bot_user_id, parent_text=parent)
+            mention = replace(mention, actor=await self.admins.elevate(client, mention.actor))
             await self._answer_in_thread(client, mention, event)
 
     async def on_message(self, body: Body, event: Body, context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -263,6 +267,7 @@ class Listeners:
     ) -> None:
         actor, origin = translate.command_actor(command), translate.command_origin(command)
         async with self.work.run("command", command=name, team=origin.workspace_id, channel=origin.channel_id):
+            actor = await self.admins.elevate(client, actor)
             request = await form_request(self.dispatcher, actor, origin, line)
             if isinstance(request, OpenForm):
                 state = FormState(request.spec.name, origin.channel_id, request.context)

@@ -27,8 +27,9 @@ SHORTCUT_NAME = "Fact-check this message"
 
 # app_mentions:read: mentions; chat:write: replies; commands: the slash commands and the message shortcut;
 # channels:history and groups:history: the parent of a thread when a reply mentions factbot with a bare
-# "check this" (conversations.replies), and channel messages in watched channels.
-BOT_SCOPES = ("app_mentions:read", "channels:history", "chat:write", "commands", "groups:history")
+# "check this" (conversations.replies), and channel messages in watched channels; users:read: whether the person
+# running a moderation command owns or administers the workspace (users.info), while such admins are trusted.
+BOT_SCOPES = ("app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "users:read")
 # Channel messages (public and private channels the bot is in) are only subscribed to in watch mode.
 WATCH_EVENTS = ("message.channels", "message.groups")
 # Events without a scope: a workspace removing the app, or revoking its token, deletes the installation.

@@ -94,3 +94,69 @@ async def test_a_moderator_of_another_workspace_cannot_see_or_handle_workspace_o
     forged = await admin(harness, fake_slack, f"queue dismiss {filed.id}", "forged", team="T111")
     assert "`queue dismiss` is for moderators of this community only." in forged
     assert (await reports.get(filed.id)).state.value == "open"
+
+
+def slack_user(user_id: str, team: str, **flags: bool) -> dict:
+    """A users.info user object: the person's own team and their standing in it."""
+    return {"id": user_id, "team_id": team, "deleted": False, "is_restricted": False, **flags}
+
+
+async def run_as(harness, fake_slack, user: str, line: str, hook: str, *, team: str) -> str:
+    command = slash_command("/factcheck-admin", line, fake_slack.hook_url(hook), team=team, user=user)
+    assert (await harness.send.command(command)).status == 200
+    await harness.settle()
+    [answer] = fake_slack.hooks(hook)
+    return json.dumps(answer.params)
+
+
+async def test_a_workspace_owner_or_admin_moderates_their_own_workspace_only(two_workspaces, fake_slack):
+    harness = two_workspaces
+    fake_slack.users = {
+        "UOWNER2": slack_user("UOWNER2", "T222", is_owner=True),
+        "UADMIN2B": slack_user("UADMIN2B", "T222", is_admin=True),
+        "UMEMBER2": slack_user("UMEMBER2", "T222"),
+        "UGUEST2": slack_user("UGUEST2", "T222", is_admin=True, is_restricted=True),
+    }
+    before = await team_ones_answer(harness, fake_slack, "60.1")
+    # Nobody configured them: Slack's own word (users.info) makes the owner and an admin moderators of T222.
+    for user in ("UOWNER2", "UADMIN2B"):
+        answer = await run_as(harness, fake_slack, user, "watch on", f"own-{user}", team="T222")
+        assert "This channel is watched" in answer, user
+    # A member, or a guest account flagged admin, is not.
+    for user in ("UMEMBER2", "UGUEST2"):
+        answer = await run_as(harness, fake_slack, user, "watch on", f"member-{user}", team="T222")
+        assert "`watch` is for moderators of this community only." in answer, user
+    # In team one's channel (Slack Connect, or a forged team id) their own workspace's standing counts for nothing,
+    # and the shared catalogue is for editors only wherever they are.
+    for team in ("T111", "T222"):
+        answer = await run_as(harness, fake_slack, "UOWNER2", "watch on", f"other-{team}", team=team)
+        assert ("`watch` is for moderators" in answer) == (team == "T111"), team
+        retire = "claim retire moon-landing-staged | x"
+        answer = await run_as(harness, fake_slack, "UOWNER2", retire, f"r-{team}", team=team)
+        assert "is for catalogue editors only" in answer, team
+    assert await team_ones_answer(harness, fake_slack, "60.2") == before
+    # Asked once per person and workspace, then cached.
+    asked = [(c.token, c.params.get("user")) for c in fake_slack.calls_to("users.info")]
+    assert asked.count((asked[0][0], "UOWNER2")) == 1
+
+
+async def test_a_failed_admin_look_up_grants_nothing(two_workspaces, fake_slack, caplog):
+    harness = two_workspaces
+    # users.info does not know the person (or the scope is missing): not an admin, and the failure is logged.
+    answer = await run_as(harness, fake_slack, "UNKNOWN2", "watch on", "unknown", team="T222")
+    assert "`watch` is for moderators of this community only." in answer
+    assert fake_slack.calls_to("users.info")
+    assert "could not ask Slack whether a person is a workspace admin" in caplog.text
+
+
+async def test_with_trust_in_admins_off_slack_is_not_even_asked(fake_slack, start_bot, tmp_path):
+    fake_slack.installable = {"code-2": TEAM2}
+    fake_slack.users = {"UOWNER2": slack_user("UOWNER2", "T222", is_owner=True)}
+    settings = make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_slack, oauth=True)
+    settings = settings.model_copy(update={"moderators": ModeratorSettings(trust_platform_admins=False)})
+    harness = await start_bot(settings)
+    async with aiohttp.ClientSession() as browser:
+        await install(harness, browser, "code-2")
+    answer = await run_as(harness, fake_slack, "UOWNER2", "watch on", "off", team="T222")
+    assert "`watch` is for moderators of this community only." in answer
+    assert not fake_slack.calls_to("users.info")

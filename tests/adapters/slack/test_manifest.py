@@ -17,11 +17,13 @@ SCOPE_USES = {
     "commands": "/factcheck, /factcheck-admin, the message shortcut",
     "channels:history": "conversations.replies (thread parent) and message.channels (watch mode)",
     "groups:history": "conversations.replies in private channels and message.groups (watch mode)",
+    "users:read": "users.info (is the person a workspace owner or admin?)",
 }
 METHOD_SCOPES = {
     "auth.test": None,
     "apps.connections.open": None,  # app-level token, connections:write
     "oauth.v2.access": None,
+    "users.info": "users:read",
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "conversations.replies": "channels:history",

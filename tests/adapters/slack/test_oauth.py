@@ -28,7 +28,7 @@ async def install(harness, session: aiohttp.ClientSession, code: str) -> None:
         re.search(r'href="(https://slack.com/oauth/v2/authorize[^"]+)"', html).group(1).replace("&amp;", "&")
     )
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(authorize_url).query)
-    assert query["scope"] == ["app_mentions:read,channels:history,chat:write,commands,groups:history"]
+    assert query["scope"] == ["app_mentions:read,channels:history,chat:write,commands,groups:history,users:read"]
     state = query["state"][0]
     # The state cookie is Secure, so a client on http://127.0.0.1 would not send it back; send it by hand.
     assert "Secure" in cookie
