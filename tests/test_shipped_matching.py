@@ -100,3 +100,17 @@ def test_a_retort_answers_the_quoted_claim_with_its_mirror(matcher):
     assert [c.claim_id for c in matcher.rank(text, 2)] == ["treaty-bans-expansion", "no-written-commitment"]
     # The mirror was third on lexical evidence: how many claims are asked for does not change who leads.
     assert matcher.rank(text, 1)[0].claim_id == "treaty-bans-expansion"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Written for these tests: every word shared with the leading claim stands the other way.
+        "It is not true that the West never promised Moscow anything about NATO expansion.",
+        "Es gibt keinen Vertrag, der der NATO die Osterweiterung verbietet.",
+    ],
+)
+def test_an_outright_denial_of_a_claim_with_a_mirror_is_never_answered_unprompted(matcher, text):
+    result = matcher.match(text)
+    assert result.best is not None and not result.best.stance_settled
+    assert result.decision is not Decision.REPLY

@@ -224,6 +224,7 @@ class Candidate:
     window: str = ""
     anchored: bool = True  # the matched part names what the claim is about (see bot/matching/anchors.py)
     lead: float = 1.0  # the leader's lexical lead over the runner-up, relative to its own key (0: a tie)
+    stance_settled: bool = True  # False: words stand against a claim that has a mirror, so the side is unsure
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,12 @@ How a message is scored (benchmarks/README.md has the measurements behind each c
    looks surer than the leader leaves no margin to reply on. Two changes of order on confidence: a runner-up
    surer by more than SWAP_MARGIN comes first; and a leader keyed down for stance gives way to its declared
    mirror claim (`Claim.mirror`) when the mirror's words agree with the message and it is surer at all.
-5. Decision. `reply` (speak unprompted) needs a score of at least `reply`, a margin of `reply_margin` over the
-   runner-up, a lead of `min_lead` on the lexical key (a tie there means the order is arbitrary) and
-   `min_reply_words` content words in the matched window; without one of the claim's anchors
-   there (its names and numbers, `anchors.py`) it needs `unanchored_reply`, so that an idiom sharing the
-   claim's other words does not make it speak; `suggest` (offer when asked) covers
+5. Decision. `reply` (speak unprompted) needs a score of at least `reply`, a claim the message does not deny
+   outright when it has a mirror (the side is then unsure), a margin of `reply_margin` over the runner-up, a
+   lead of `min_lead` on the lexical key (a tie there means the order is arbitrary) and `min_reply_words`
+   content words in the matched window; without one of the claim's anchors there (its names and numbers,
+   `anchors.py`) it needs `unanchored_reply`, so that an idiom sharing the claim's other words does not make
+   it speak; `suggest` (offer when asked) covers
    scores from `suggest` up.
 
 Work is bounded for any input: the text is cut to MAX_MATCH_CHARS characters, windows to MAX_WINDOWS, claims
@@ -585,12 +586,24 @@ class ClaimMatcher:
             # confidence it has over the claim the lexical evidence preferred.
             details[0], details[1] = details[1], details[0]
             lead = round((details[0][1] - details[1][1]) / details[0][1], 6)
+        stance_of = {doc: state.stance for doc, state in ordered}
         for position, (doc, confidence, matched, window) in enumerate(details[:top]):
             ceiling = min(ceiling, round(confidence, 4))
             anchors = self._anchors[doc]
             anchored = not anchors or not anchors.isdisjoint(window.query)
+            # Every word the message shares with a claim that has a mirror stands the other way: the message denies
+            # that claim, so which side it takes is unsure even when it leads.
+            settled = self.claims[doc].mirror is None or stance_of[doc] > self.thresholds.stance_penalty
             ranked.append(
-                Candidate(self.claims[doc].id, ceiling, matched, window.text, anchored, lead if position == 0 else 0.0)
+                Candidate(
+                    self.claims[doc].id,
+                    ceiling,
+                    matched,
+                    window.text,
+                    anchored,
+                    lead if position == 0 else 0.0,
+                    settled,
+                )
             )
         return ranked
 
@@ -676,6 +689,7 @@ class ClaimMatcher:
             needed = max(needed, self.thresholds.unanchored_reply)
         if (
             best >= needed
+            and ranked[0].stance_settled
             and ranked[0].lead >= self.thresholds.min_lead - 1e-9
             and best - runner_up >= self.thresholds.reply_margin - 1e-9
             and len(analyse(ranked[0].window).terms) >= self.thresholds.min_reply_words

@@ -132,6 +132,7 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
     concord = CONCORD.get(lang)
     flips = [0] * len(tokens)
     last = -100  # index of the last negation seen, counted or absorbed
+    denial = -100  # index of the last negation of a statement (not of an infinitive: "promised not to expand")
     for i, token in enumerate(tokens):
         if token in n_words:
             licensed_before = i - last <= _CONCORD_REACH
@@ -147,7 +148,7 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
             if alone:
                 flips[i] = 1
             if alone or licensed_before or licensed_after:
-                last = i
+                last = denial = i
         elif token in negators:
             if lang == "fr" and token in _FRENCH_NE and _restrictive(tokens, i, n_words):
                 continue  # "n'a accepté que ...": "only", not a negation
@@ -158,9 +159,57 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
                 continue
             flips[i] = 1
             last = i
+            if not _negates_infinitive(tokens, i, lang):
+                denial = i
         elif token in debunkers:
+            if denial >= 0 and _points_back(tokens, i, denial, lang):
+                continue  # "never promised it, that's a myth": the label repeats the denial
             flips[i] = 2
     return flips
+
+
+# "That's a myth", "c'est un mythe", "eso es un mito", "das ist ein Mythos", "это миф": a label pointing back at
+# what was just said.
+_POINTERS: dict[str, frozenset[str]] = {
+    "en": word_set("that this it"),
+    "es": word_set("eso esto es"),
+    "de": word_set("das"),
+    "fr": word_set("c ça cela"),
+    "ru": word_set("это"),
+    "uk": word_set("це"),
+    "pl": word_set("to"),
+}
+_POINTER_REACH = 3
+
+
+# Infinitive endings after a negator ("no expandirse", "не расширять", "nie rozszerzać", "не розширювати").
+_INFINITIVE_ENDINGS = {
+    "es": ("ar", "er", "ir", "arse", "erse", "irse"),
+    "ru": ("ть", "ться", "чь"),
+    "uk": ("ти", "тися"),
+    "pl": ("ć", "ać", "eć"),
+}
+
+
+def _negates_infinitive(tokens: Sequence[str], i: int, lang: str) -> bool:
+    """Whether the negator at `i` negates an infinitive ("promised not to expand", "de ne pas", "nicht zu",
+    "no expandirse") rather than the statement."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if after in ("to", "zu") or (i > 0 and tokens[i - 1] in _INFINITIVE_MARKERS):
+        return True
+    if lang == "fr" and after == "pas" and i > 0 and tokens[i - 1] in ("de", "d"):
+        return True
+    endings = _INFINITIVE_ENDINGS.get(lang)
+    return bool(endings) and after.endswith(endings)
+
+
+def _points_back(tokens: Sequence[str], i: int, denial: int, lang: str) -> bool:
+    """Whether the debunking word at `i` labels, through a pointer word just before it, a statement that itself
+    denies (a negation of the statement came before the pointer): then it repeats the denial instead of turning
+    it around."""
+    start = max(denial + 1, i - _POINTER_REACH)
+    pointers = _POINTERS.get(lang, frozenset()) | _POINTERS["en"]
+    return any(token in pointers for token in tokens[start:i])
 
 
 def effective_negations(tokens: Sequence[str], lang: str, *, question: bool = False) -> int:

@@ -304,6 +304,19 @@ def test_a_stance_penalised_leader_gives_way_to_its_declared_mirror(message: str
     assert ClaimMatcher(CATALOGUE).rank(message, 2)[0].claim_id == "unwritten"
 
 
+def test_only_a_claim_with_a_mirror_is_unsettled_by_an_outright_denial() -> None:
+    # Written for this test: "not true that ... never promised" turns every word "never" shares around.
+    text = "It is not true that NATO never promised not to expand eastward"
+    mirrors = {"promised": "never", "never": "promised"}
+    mirrored = ClaimMatcher([replace(c, mirror=mirrors.get(c.id)) for c in CATALOGUE])
+    ranked = {c.claim_id: c for c in mirrored.rank(text, 3)}
+    assert ranked["promised"].stance_settled and not ranked["never"].stance_settled
+    # Without the declaration the denial says nothing about sides, and a denial of a claim nobody mirrors is
+    # still about that claim.
+    assert all(c.stance_settled for c in ClaimMatcher(CATALOGUE).rank(text, 3))
+    assert ClaimMatcher(CATALOGUE).rank("the moon landing was never staged in a film studio", 1)[0].stance_settled
+
+
 def test_excluded_claims_are_left_out_of_one_query_without_touching_the_index(matcher):
     text = "The moon landing was staged in a film studio"
     full = matcher.rank(text, 5)

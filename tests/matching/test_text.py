@@ -187,10 +187,30 @@ def _stance_of(text: str, lang: str = "en") -> dict[str, int]:
         # Opening a message, "False:" labels what follows (as fact-check titles do), and "Myth:" always does.
         ("False: NATO promised not to expand", "promised", 1),
         ("NATO grew. Myth: NATO promised to stop", "promised", 1),
+        # A label pointing back at a denial ("..., that's a myth") repeats the denial ...
+        ("NATO never promised not to expand, that's a myth", "promised", 1),
+        ("NATO never promised not to expand, that's a myth", "expand", 0),
+        # ... but labels a statement false when what it points at only negates an infinitive.
+        ("NATO promised not to expand, that's a myth", "promised", 1),
+        ("the claim that NATO never promised anything is a lie", "promised", 0),
     ],
 )
 def test_stance_contexts(text: str, word: str, negated: int) -> None:
     assert _stance_of(text)[word] == negated
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "word", "negated"),
+    [
+        ("L'OTAN n'a jamais promis de ne pas s'élargir vers l'est, c'est un mythe", "fr", "promis", 1),
+        ("La OTAN nunca prometió no expandirse, eso es un mito", "es", "prometió", 1),
+        ("La OTAN prometió no expandirse, eso es un mito", "es", "prometió", 1),
+        ("La OTAN prometió no expandirse, eso es un mito", "es", "expandirse", 0),
+        ("НАТО не обещало не расширяться, это миф", "ru", "обещало", 1),
+    ],
+)
+def test_a_label_pointing_back_in_other_languages(text: str, lang: str, word: str, negated: int) -> None:
+    assert _stance_of(text, lang)[word] == negated
 
 
 def test_retorts_are_separated_without_moving_any_offset() -> None:
