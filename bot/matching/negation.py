@@ -183,7 +183,7 @@ _POINTER_REACH = 3
 
 
 # Infinitive endings after a negator ("no expandirse", "не расширять", "nie rozszerzać", "не розширювати").
-_INFINITIVE_ENDINGS = {
+_INFINITIVE_ENDINGS: dict[str, tuple[str, ...]] = {
     "es": ("ar", "er", "ir", "arse", "erse", "irse"),
     "ru": ("ть", "ться", "чь"),
     "uk": ("ти", "тися"),
@@ -200,7 +200,7 @@ def _negates_infinitive(tokens: Sequence[str], i: int, lang: str) -> bool:
     if lang == "fr" and after == "pas" and i > 0 and tokens[i - 1] in ("de", "d"):
         return True
     endings = _INFINITIVE_ENDINGS.get(lang)
-    return bool(endings) and after.endswith(endings)
+    return endings is not None and after.endswith(endings)
 
 
 def _points_back(tokens: Sequence[str], i: int, denial: int, lang: str) -> bool:
