@@ -98,7 +98,7 @@ class MatcherSettings(Section):
     min_lead: float = Field(0.01, ge=0.0, le=1.0)
     # Optional semantic re-ranking (needs the `semantic` extra): a sentence-transformers model name or directory.
     semantic_model: str = ""
-    semantic_weight: float = Field(0.5, ge=0.0, le=1.0)
+    semantic_weight: float = Field(0.2, ge=0.0, le=1.0)
     semantic_candidates: int = Field(50, ge=1, le=1000)
     semantic_max_windows: int = Field(8, ge=1, le=64)
     semantic_languages: CommaList = ["en"]

@@ -99,7 +99,7 @@ class SemanticReranker:
         self,
         encoder: Encoder,
         *,
-        weight: float = 0.5,
+        weight: float = 0.2,
         candidates: int = 50,
         max_windows: int = 8,
         languages: Iterable[str] = ("en",),

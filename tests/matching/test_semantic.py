@@ -111,7 +111,7 @@ def test_semantic_reranking_is_off_by_default() -> None:
 
 def test_settings_defaults_equal_reranker_defaults() -> None:
     fields = MatcherSettings.model_fields
-    reranker = semantic()
+    reranker = SemanticReranker(ConceptEncoder())  # the class's own defaults, not this file's helper
     assert fields["semantic_weight"].default == reranker.weight
     assert fields["semantic_candidates"].default == reranker.candidates
     assert fields["semantic_max_windows"].default == reranker.max_windows
