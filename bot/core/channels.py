@@ -29,17 +29,22 @@ async def _status(ctx: CommandContext) -> str:
         if watched
         else ("This channel is not watched: factbot only answers when asked.")
     )
+    if watched and await policy.in_trial(ctx.origin):
+        text = (
+            "This channel is on trial: each unprompted reply waits in `queue list` until a moderator of this "
+            "community approves it."
+        )
     if muted:
         text += f" It is muted until {muted:%Y-%m-%d %H:%M} UTC."
     return text
 
 
 async def watch(ctx: CommandContext, args: Args) -> list[Reply]:
-    """`watch on|off|status` for the channel the command is used in."""
+    """`watch on|off|trial|status` for the channel the command is used in; trial holds replies for approval."""
     choice = args.text("mode") or "status"
     if choice != "status":
         channels, _ = _switches(ctx)
-        await channels.set(ctx.origin, actor=ctx.actor, watched=choice == "on")
+        await channels.set(ctx.origin, actor=ctx.actor, watched=choice != "off", trial=choice == "trial")
     return [info(await _status(ctx))]
 
 
@@ -56,7 +61,9 @@ async def mute(ctx: CommandContext, args: Args) -> list[Reply]:
 
 def register(registry: CommandRegistry) -> None:
     """Add the channel switches."""
-    mode = Param("mode", Kind.CHOICE, "on, off or status", required=False, choices=("on", "off", "status"))
+    mode = Param(
+        "mode", Kind.CHOICE, "on, off, trial or status", required=False, choices=("on", "off", "trial", "status")
+    )
     registry.add(
         CommandSpec(
             "watch",
