@@ -66,7 +66,8 @@ async def queue_list(ctx: CommandContext, args: Args) -> list[Reply]:
     items = await queue_of(ctx).list(include_handled=everything, community=community)
     held = await held_cards(ctx)
     if not items:
-        return [info("The queue is empty." if not everything else "No reports yet."), *held]
+        empty = "The queue is empty." if not everything else "No reports yet."
+        return [info("No open reports. Replies held in trial mode, oldest first:" if held else empty), *held]
     title = "Reports (newest first):" if everything else "Open reports (oldest first):"
     return [info("\n".join([title, *(report_line(i) for i in items)])), *held]
 
