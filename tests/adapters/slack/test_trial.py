@@ -33,7 +33,8 @@ async def two_workspaces(fake_slack, start_bot, tmp_path):
 
 
 async def admin(harness, fake_slack, line: str, hook: str, *, team: str = "T111", user: str = MODERATOR1) -> list:
-    sent = await harness.send.command(slash_command("/factcheck-admin", line, fake_slack.hook_url(hook), team=team, user=user))
+    command = slash_command("/factcheck-admin", line, fake_slack.hook_url(hook), team=team, user=user)
+    sent = await harness.send.command(command)
     assert sent.status == 200
     await harness.settle()
     return [answer.params for answer in fake_slack.hooks(hook)]
