@@ -22,7 +22,11 @@ MODERATOR = "UADMIN1"
 
 
 async def test_a_reply_approved_from_two_processes_at_once_is_posted_once(
-    fake_slack, database_url, tmp_path, processes, session  # noqa: F811 (fixtures)
+    fake_slack,
+    database_url,
+    tmp_path,
+    processes,
+    session,  # noqa: F811 (fixtures)
 ):
     extra = {"MODERATORS_USER_IDS": f"slack:T111:{MODERATOR}", "SLACK_WATCH_CHANNELS": "true"}
     envs = [
