@@ -11,7 +11,7 @@ import pytest
 
 from tests.adapters.slack.conftest import STAGED
 from tests.adapters.slack.processes import factbot_env, free_port
-from tests.adapters.slack.test_scale import processes, seed, session, stop_all  # noqa: F401 (fixtures)
+from tests.adapters.slack.test_scale import seed, stop_all
 from tests.adapters.slack.test_trial import press
 from tests.conftest import FIXTURE_CLAIMS
 from tests.fakes.fake_slack import SlackSender, channel_message, event_body, slash_command
@@ -22,11 +22,7 @@ MODERATOR = "UADMIN1"
 
 
 async def test_a_reply_approved_from_two_processes_at_once_is_posted_once(
-    fake_slack,
-    database_url,
-    tmp_path,
-    processes,
-    session,  # noqa: F811 (fixtures)
+    fake_slack, database_url, tmp_path, processes, session
 ):
     extra = {"MODERATORS_USER_IDS": f"slack:T111:{MODERATOR}", "SLACK_WATCH_CHANNELS": "true"}
     envs = [
