@@ -11,6 +11,7 @@ from bot.core.policy import ReplyPolicy
 from bot.core.ports import ChannelSwitches
 from bot.domain.models import Reply
 
+WAITING_COUNTED = 100  # `watch status` counts a community's held replies up to this many
 NO_DATABASE = "Channel switches need the database; this factbot runs from a YAML directory (--catalogue)."
 
 
@@ -34,6 +35,9 @@ async def _status(ctx: CommandContext) -> str:
             "This channel is on trial: each unprompted reply waits in `queue list` until a moderator of this "
             "community approves it."
         )
+        if ctx.stores.held is not None:
+            waiting = len(await ctx.stores.held.waiting(ctx.origin, limit=WAITING_COUNTED))
+            text += f" Waiting in this community: {waiting}{'+' if waiting == WAITING_COUNTED else ''}."
     if muted:
         text += f" It is muted until {muted:%Y-%m-%d %H:%M} UTC."
     return text

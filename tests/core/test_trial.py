@@ -35,6 +35,8 @@ async def held_one(services, *, workspace: str = "w1", owner: Actor = OWNER1) ->
 async def test_a_held_reply_is_posted_once_where_it_was_held_after_approval(services):
     dispatcher = services.dispatcher
     number = await held_one(services)
+    [status] = await dispatcher.run_command(OWNER1, here(), "watch status")
+    assert "on trial" in status.text and "Waiting in this community: 1." in status.text
     [note, posted] = await dispatcher.run_command(OWNER1, here(channel="c9"), f"queue approve {number}")
     assert "approved" in note.text and note.ephemeral
     assert posted.kind is ReplyKind.FACT_CHECK and posted.claim.id == "moon-landing-staged" and posted.unprompted
