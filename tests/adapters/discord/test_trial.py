@@ -110,3 +110,17 @@ def _origin_of_first_server():
     from bot.domain.models import Origin
 
     return Origin(platform="discord", channel_id=str(fd.WATCHED), workspace_id=str(fd.GUILD_ID))
+
+
+async def test_a_post_discord_refuses_is_reported_to_the_moderator_and_not_retried(two_servers, fake, services):
+    said, card, message = await held_message(two_servers, fake)
+    fake.fail_once("POST", rf"/channels/{fd.WATCHED}/messages", 403, {"message": "Missing Access", "code": 50001})
+    press = fd.button_press(card["Approve and post"], message, channel=fd.WATCHED, permissions=fd.ADMINISTRATOR)
+    told = await interact(fake, press, count=2)
+    texts = " ".join(str(r.body.get("data", r.body).get("content")) for r in told)
+    assert "approved" in texts and "Discord refused to post the approved reply (403)" in texts
+    again = fd.button_press(card["Approve and post"], message, channel=fd.WATCHED, permissions=fd.ADMINISTRATOR)
+    [twice] = await interact(fake, again)
+    assert "already approved" in content(twice)
+    await settle(two_servers, fake)
+    assert [r.status for r in replies_to(fake, said)] == [403]
