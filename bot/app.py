@@ -80,11 +80,13 @@ class Services:
         from bot.storage.keys import SqlKeyStore
         from bot.storage.replies import SqlReplyLog
         from bot.storage.reports import SqlReportStore
+        from bot.storage.trial import SqlTrialStore
 
         retention = self.settings.retention
         return {
             "keys": await SqlKeyStore(self.database).prune(),
             "reports": await SqlReportStore(self.database).prune(dt.timedelta(days=retention.report_days)),
+            "held replies": await SqlTrialStore(self.database).prune(dt.timedelta(days=retention.report_days)),
             "replies": await SqlReplyLog(self.database).prune(dt.timedelta(days=retention.feedback_days)),
         }
 
@@ -225,6 +227,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
         from bot.storage.keys import SqlKeyStore
         from bot.storage.replies import SqlReplyLog
         from bot.storage.reports import SqlReportStore
+        from bot.storage.trial import SqlTrialStore
 
         database, store = await open_database(settings)
         source, keys = store, SqlKeyStore(database)
@@ -235,6 +238,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             channels=SqlChannelStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
             communities=SqlCommunityStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
             audit=SqlAuditLog(database),
+            held=SqlTrialStore(database),
         )
     try:
         # Loading a sentence-embedding model takes seconds: off the event loop, like every catalogue build.

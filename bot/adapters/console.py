@@ -65,6 +65,8 @@ class ConsoleAdapter:
     async def send(self, channel_id: str, reply: Reply, *, thread_id: str | None = None) -> None:
         """Print a reply, marking private ones as such."""
         prefix = "(only you can see this) " if reply.ephemeral else ""
+        if reply.deliver_to is not None:  # an approved held reply: in a chat, it answers the message it was held for
+            prefix = f"(posted in the channel, in reply to message {reply.deliver_to.message_id}) "
         self.stdout.write(f"{self.style.paint('factbot', '1;36')}: {prefix}{render_reply(reply, self.style)}\n\n")
         self.stdout.flush()
 

@@ -11,6 +11,7 @@ from bot.core.policy import ReplyPolicy
 from bot.core.ports import ChannelSwitches
 from bot.domain.models import Reply
 
+WAITING_COUNTED = 100  # `watch status` counts a community's held replies up to this many
 NO_DATABASE = "Channel switches need the database; this factbot runs from a YAML directory (--catalogue)."
 
 
@@ -29,17 +30,25 @@ async def _status(ctx: CommandContext) -> str:
         if watched
         else ("This channel is not watched: factbot only answers when asked.")
     )
+    if watched and await policy.in_trial(ctx.origin):
+        text = (
+            "This channel is on trial: each unprompted reply waits in `queue list` until a moderator of this "
+            "community approves it."
+        )
+        if ctx.stores.held is not None:
+            waiting = len(await ctx.stores.held.waiting(ctx.origin, limit=WAITING_COUNTED))
+            text += f" Waiting in this community: {waiting}{'+' if waiting == WAITING_COUNTED else ''}."
     if muted:
         text += f" It is muted until {muted:%Y-%m-%d %H:%M} UTC."
     return text
 
 
 async def watch(ctx: CommandContext, args: Args) -> list[Reply]:
-    """`watch on|off|status` for the channel the command is used in."""
+    """`watch on|off|trial|status` for the channel the command is used in; trial holds replies for approval."""
     choice = args.text("mode") or "status"
     if choice != "status":
         channels, _ = _switches(ctx)
-        await channels.set(ctx.origin, actor=ctx.actor, watched=choice == "on")
+        await channels.set(ctx.origin, actor=ctx.actor, watched=choice != "off", trial=choice == "trial")
     return [info(await _status(ctx))]
 
 
@@ -56,7 +65,9 @@ async def mute(ctx: CommandContext, args: Args) -> list[Reply]:
 
 def register(registry: CommandRegistry) -> None:
     """Add the channel switches."""
-    mode = Param("mode", Kind.CHOICE, "on, off or status", required=False, choices=("on", "off", "status"))
+    mode = Param(
+        "mode", Kind.CHOICE, "on, off, trial or status", required=False, choices=("on", "off", "trial", "status")
+    )
     registry.add(
         CommandSpec(
             "watch",

@@ -22,6 +22,7 @@ from bot.core.parsing import CommandError
 from bot.core.permissions import AccessConfig, Authority, authority, community_of
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
+from bot.core.trial import hold
 from bot.domain.models import (
     Actor,
     CommandEvent,
@@ -150,6 +151,9 @@ class Dispatcher:
             result = await off_loop(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS], exclude=hidden)
         best = result.best
         if result.decision is not Decision.REPLY or best is None:
+            return []
+        if await self.policy.in_trial(event.origin):
+            await hold(self.stores, self.policy, event.origin, result)
             return []
         if not await self.policy.take_cooldown(event.origin, best.claim_id):
             self.metrics.incr("cooldown_skips")

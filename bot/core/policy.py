@@ -79,7 +79,15 @@ class ReplyPolicy:
             return False
         return await self.is_watched(origin) and await self.muted_until(origin) is None
 
-    async def take_cooldown(self, origin: Origin, claim_id: str) -> bool:
-        """Claim the right to answer `claim_id` in this channel; False if it was answered within the cooldown."""
-        key = f"cooldown:{origin.platform}:{origin.workspace_id}:{origin.channel_id}:{claim_id}"
+    async def in_trial(self, origin: Origin) -> bool:
+        """Whether unprompted replies here wait for a moderator's approval (`watch trial`)."""
+        return (await self.channel_state(origin)).trial
+
+    async def take_cooldown(self, origin: Origin, claim_id: str, *, kind: str = "cooldown") -> bool:
+        """Claim the right to answer `claim_id` in this channel; False if it was answered within the cooldown.
+
+        `kind="held"` is the same window for holding a reply in trial mode: a claim is queued once per channel per
+        cooldown, and the real cooldown starts only when a moderator's approval posts it.
+        """
+        key = f"{kind}:{origin.platform}:{origin.workspace_id}:{origin.channel_id}:{claim_id}"
         return await self.keys.acquire(key, self.config.cooldown)

@@ -11,6 +11,8 @@ from bot.domain.models import (
     AuditEntry,
     ChannelState,
     Claim,
+    HeldReply,
+    HeldState,
     MatchResult,
     Origin,
     Reply,
@@ -167,8 +169,31 @@ class ChannelSwitches(Protocol):
         watched: bool | None = None,
         muted_until: dt.datetime | None = None,
         clear_mute: bool = False,
+        trial: bool | None = None,
     ) -> ChannelState:
         """Change the channel's switches."""
+        ...
+
+
+class HeldReplies(Protocol):
+    """Unprompted replies that trial channels hold until a moderator of their community decides."""
+
+    async def hold(self, origin: Origin, result: MatchResult) -> HeldReply:
+        """Keep a reply back instead of posting it."""
+        ...
+
+    async def get(self, held_id: int, community: Origin) -> HeldReply | None:
+        """One held reply, only if it belongs to this community."""
+        ...
+
+    async def waiting(self, community: Origin, limit: int = 20) -> list[HeldReply]:
+        """The community's replies still waiting, oldest first."""
+        ...
+
+    async def decide(
+        self, held_id: int, state: HeldState, *, actor: Actor, community: Origin, note: str | None = None
+    ) -> HeldReply | None:
+        """Decide a waiting reply atomically (audited); None when it was no longer waiting."""
         ...
 
 

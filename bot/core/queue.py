@@ -13,6 +13,7 @@ from bot.core.params import Args, Kind, Param
 from bot.core.parsing import CommandError
 from bot.core.permissions import Authority, community_of
 from bot.core.ports import ReportQueue
+from bot.core.trial import held_cards
 from bot.domain.models import Reply, Report, ReportState
 from bot.domain.textcut import shorten
 
@@ -58,14 +59,17 @@ def report_line(item: Report) -> str:
 
 
 async def queue_list(ctx: CommandContext, args: Args) -> list[Reply]:
-    """`queue list [all]`: open reports, oldest first (or the latest of every state)."""
+    """`queue list [all]`: open reports, oldest first (or the latest of every state), then this community's held
+    replies (trial mode)."""
     everything = args.flag("all")
     community = None if ctx.authority >= Authority.EDITOR else ctx.origin
     items = await queue_of(ctx).list(include_handled=everything, community=community)
+    held = await held_cards(ctx)
     if not items:
-        return [info("The queue is empty." if not everything else "No reports yet.")]
+        empty = "The queue is empty." if not everything else "No reports yet."
+        return [info("No open reports. Replies held in trial mode, oldest first:" if held else empty), *held]
     title = "Reports (newest first):" if everything else "Open reports (oldest first):"
-    return [info("\n".join([title, *(report_line(i) for i in items)]))]
+    return [info("\n".join([title, *(report_line(i) for i in items)])), *held]
 
 
 async def _close(ctx: CommandContext, args: Args, state: ReportState) -> list[Reply]:

@@ -6,7 +6,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, CommunityChoices, ReplyLog, ReportQueue
+from bot.core.ports import (
+    AuditLog,
+    CatalogueEditor,
+    ChannelSwitches,
+    CommunityChoices,
+    HeldReplies,
+    ReplyLog,
+    ReportQueue,
+)
 from bot.domain.models import Origin
 
 
@@ -24,6 +32,7 @@ class Stores:
     channels: ChannelSwitches | None = None
     communities: CommunityChoices | None = None
     audit: AuditLog | None = None
+    held: HeldReplies | None = None
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
 
     async def hidden_claims(self, origin: Origin) -> frozenset[str]:

@@ -201,6 +201,8 @@ class ReplyAction(StrEnum):
     WRONG_CLAIM = "wrong-claim"
     SHOW_ALL_EVIDENCE = "show-all-evidence"
     REPORT = "report"
+    APPROVE = "approve"  # a held (trial-mode) reply: post it
+    REJECT = "reject"  # a held (trial-mode) reply: never post it
 
 
 FEEDBACK_ACTIONS = (ReplyAction.HELPFUL, ReplyAction.NOT_HELPFUL, ReplyAction.WRONG_CLAIM)
@@ -304,12 +306,40 @@ class Report:
     resolution: str | None = None
 
 
+class HeldState(StrEnum):
+    """Where an unprompted reply held in trial mode is: waiting, posted, refused, or dropped as stale."""
+
+    HELD = "held"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldReply:
+    """An unprompted reply a trial channel keeps back until a moderator of its community decides."""
+
+    id: int
+    created_at: dt.datetime
+    origin: Origin
+    claim_id: str
+    score: float
+    matched_variant: str
+    window: str
+    candidates: tuple[tuple[str, float], ...]
+    state: HeldState
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    note: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelState:
     """A channel's moderator-set switches; None means "as configured"."""
 
     watched: bool | None = None
     muted_until: dt.datetime | None = None
+    trial: bool = False  # unprompted replies wait for a moderator's approval (`watch trial`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +396,9 @@ class Reply:
     reply_id: str | None = None
     query: str | None = None
     attachment: Attachment | None = None
+    held_id: int | None = None  # the held reply the approve / reject buttons act on
+    # Post publicly there (as a reply to its message) instead of answering whoever acted: an approved held reply.
+    deliver_to: Origin | None = None
 
 
 @dataclass(frozen=True, slots=True)

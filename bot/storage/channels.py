@@ -51,7 +51,7 @@ class SqlChannelStore:
             rows = (await connection.execute(select(channel_settings))).all()
         self._cache = {
             (r.platform, r.workspace_id, r.channel_id): ChannelState(
-                r.watched, as_utc(r.muted_until) if r.muted_until else None
+                r.watched, as_utc(r.muted_until) if r.muted_until else None, bool(r.trial)
             )
             for r in rows
         }
@@ -69,6 +69,7 @@ class SqlChannelStore:
         watched: bool | None = None,
         muted_until: dt.datetime | None = None,
         clear_mute: bool = False,
+        trial: bool | None = None,
     ) -> ChannelState:
         """Change a channel's switches; the audit row is written in the same transaction."""
         now = self.clock()
@@ -76,6 +77,7 @@ class SqlChannelStore:
         new = ChannelState(
             watched=current.watched if watched is None else watched,
             muted_until=None if clear_mute else (muted_until or current.muted_until),
+            trial=current.trial if trial is None else trial,
         )
         dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         values = {
@@ -84,6 +86,7 @@ class SqlChannelStore:
             "channel_id": origin.channel_id,
             "watched": new.watched,
             "muted_until": new.muted_until,
+            "trial": new.trial,
             "updated_by": actor_label(actor)[:200],
             "updated_at": now,
         }
@@ -94,7 +97,7 @@ class SqlChannelStore:
                 channel_settings.c.workspace_id,
                 channel_settings.c.channel_id,
             ],
-            set_={k: statement.excluded[k] for k in ("watched", "muted_until", "updated_by", "updated_at")},
+            set_={k: statement.excluded[k] for k in ("watched", "muted_until", "trial", "updated_by", "updated_at")},
         )
         async with self.database.transaction() as connection:
             await connection.execute(statement)
@@ -108,6 +111,7 @@ class SqlChannelStore:
                 now=now,
                 detail={
                     "watched": new.watched,
+                    "trial": new.trial,
                     "muted_until": new.muted_until.isoformat() if new.muted_until else None,
                 },
                 community=f"{origin.platform}:{origin.workspace_id}",

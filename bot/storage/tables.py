@@ -10,12 +10,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -161,6 +163,32 @@ channel_settings = Table(
     Column("muted_until", DateTime(timezone=True), nullable=True),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("trial", Boolean, nullable=False, server_default=false()),
+)
+
+# Unprompted replies a trial channel holds until a moderator of its community approves or rejects them (issue 13).
+# The matched part of the message is kept (bounded), so moderators can judge the reply; the whole message is not.
+trial_replies = Table(
+    "trial_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("platform", String(40), nullable=False),
+    Column("workspace_id", String(100), nullable=False),
+    Column("channel_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=True),
+    Column("thread_id", String(100), nullable=True),
+    Column("claim_id", String(80), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("matched_variant", String(500), nullable=False),
+    Column("window", String(500), nullable=False),
+    Column("candidates", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_by_id", String(100), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("note", String(500), nullable=True),
+    Index("ix_trial_replies_community", "platform", "workspace_id", "state"),
 )
 
 # Shared claims a community's moderators chose not to be answered with in their community (issue 13).

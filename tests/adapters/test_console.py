@@ -126,3 +126,27 @@ def test_piped_input_is_echoed_the_discord_spelling_works_and_no_log_line_lands_
     history = out.rsplit("History of", 1)[1]
     assert "changed by moderator (console:local:moderator)" in conflict
     assert "by moderator (console:local:moderator)" in history
+
+
+def test_trial_mode_in_the_console_holds_a_reply_until_it_is_approved_once(tmp_path):
+    session = (
+        "/watch trial\n"
+        "The West promised Moscow in 1990 that NATO would not expand eastward, and broke that promise.\n"
+        "/queue list\n"
+        ":user guest\n"
+        "/queue approve 1\n"
+        ":user moderator\n"
+        "/queue approve 1\n"
+        "/queue approve 1\n"
+    )
+    result = factbot("console", "--moderator", stdin=session, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.split("factbot: ")[1:]
+    assert "on trial" in blocks[0]
+    assert "No open reports. Replies held in trial mode" in blocks[1]
+    assert "Held reply #1" in blocks[2] and "`queue approve 1` posts it" in blocks[2]
+    assert "`queue approve` is for moderators of this community only." in blocks[3]
+    assert "Held reply #1 approved" in blocks[4]
+    assert blocks[5].startswith("(posted in the channel, in reply to message 2) ")
+    assert "[nato-promised-no-expansion]" in blocks[5]
+    assert "was already approved by moderator" in blocks[6] and len(blocks) == 7

@@ -3,10 +3,13 @@ it did not build, stays within both platforms' limits and never fails (benchmark
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from benchmarks.fuzz import DISCORD_LINK, DISCORD_PINGS, SLACK_LINK, SLACK_PINGS, inspect, outside_code, run
-from bot.domain.models import Reply, ReplyKind
+from bot.core.trial import held_card
+from bot.domain.models import HeldReply, HeldState, Origin, Reply, ReplyKind
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -25,3 +28,21 @@ def test_the_counters_see_pings_and_live_links_that_escaping_would_have_to_stop(
     # The same text, once factbot renders it, is inert.
     rendered = inspect(Reply(kind=ReplyKind.INFO, text="@everyone <!channel> [x](https://evil.example)"), set())
     assert not any(rendered.values())
+
+
+def test_a_held_reply_card_shows_the_matched_text_inert_on_both_platforms():
+    hostile = "@everyone <!channel> <@U1ABC> [x](https://evil.example) <https://evil.example|label> " * 5
+    item = HeldReply(
+        id=3,
+        created_at=dt.datetime(2026, 12, 5, tzinfo=dt.UTC),
+        origin=Origin(platform="slack", channel_id="C1", workspace_id="T1", message_id="1.2"),
+        claim_id="moon-landing-staged",
+        score=0.9,
+        matched_variant="x",
+        window=hostile,
+        candidates=(),
+        state=HeldState.HELD,
+    )
+    card = held_card(item)
+    assert len(card.text) < 600 and "@everyone" in card.text
+    assert not any(inspect(card, set()).values())

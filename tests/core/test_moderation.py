@@ -159,7 +159,7 @@ BAD_INPUTS = [
     ("queue resolve 77", "There is no report #77"),
     ("mute forever", "is not a duration"),
     ("mute 90d", "between one second and 30 days"),
-    ("watch sideways", "mode: 'sideways' is not a mode; use one of: on, off, status."),
+    ("watch sideways", "mode: 'sideways' is not a mode; use one of: on, off, trial, status."),
     ("stats fortnight", "is not a period"),
     ("stats 999999w", "A period is at most ten years"),
     ("reply details", "Usage: `reply details REF`"),

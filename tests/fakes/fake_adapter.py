@@ -61,7 +61,9 @@ class FakeAdapter:
     async def deliver(self, event: Event) -> list[Reply]:
         replies = await self.dispatcher.handle(event)
         for reply in replies:
-            await self.send(event.origin.channel_id, reply)
+            # An approved held reply goes to the channel it was held in, not to whoever approved it.
+            where = reply.deliver_to or event.origin
+            await self.send(where.channel_id, reply)
         return replies
 
     async def say(self, text: str, *, actor: Actor | None = None, channel: str = "c1") -> list[Reply]:

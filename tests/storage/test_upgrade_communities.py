@@ -1,6 +1,6 @@
 """A database of the release before communities (schema 0004) keeps every row through the upgrade, and its data
-becomes the new model's: claims and their history shared, channel settings their community's, old audit rows
-without a community."""
+becomes the new model's: claims and their history shared, channel settings their community's (not on trial), old
+audit rows without a community."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ async def test_data_of_the_previous_release_survives_the_upgrade_and_works(servi
     async with database.engine.connect() as connection:
         columns = await connection.run_sync(lambda c: [col["name"] for col in inspect(c).get_columns("audit_log")])
         tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
-    assert "community" not in columns and "community_hidden_claims" not in tables
+    assert "community" not in columns and "community_hidden_claims" not in tables and "trial_replies" not in tables
     before = await counts(database)
     assert all(before[t] > 0 for t in ("claims", "claim_revisions", "audit_log", "channel_settings", "reports"))
 
@@ -51,8 +51,14 @@ async def test_data_of_the_previous_release_survives_the_upgrade_and_works(servi
         communities = (await connection.execute(text("SELECT DISTINCT community FROM audit_log"))).scalars().all()
     assert communities == [None]  # older rows belong to no community; the shared catalogue's never will
     origin = Origin(platform="fake", channel_id="c1", workspace_id="w1")
-    assert (await services.stores.channels.state(origin)).watched is True  # the channel's community kept it
+    services.stores.channels.invalidate()
+    state = await services.stores.channels.state(origin)
+    assert state.watched is True and state.trial is False  # the channel's community kept it, speaking as before
     [hidden] = await db_fake.command("claim hide moon-landing-staged", actor=moderator)
     assert "hidden in this community" in hidden.text
     [audit] = await db_fake.command("audit", actor=moderator)
     assert "claim hide moon-landing-staged: ok [fake:w1]" in audit.text and "[shared catalogue]" in audit.text
+    await db_fake.command("claim unhide moon-landing-staged", actor=moderator)
+    await db_fake.command("watch trial", actor=moderator)  # trial mode (0007) works on the upgraded database
+    assert await db_fake.say("the 1969 moon landing was staged in a film studio") == []
+    assert [r.held_id for r in await db_fake.command("queue list", actor=moderator) if r.held_id] == [1]

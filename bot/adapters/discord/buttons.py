@@ -1,4 +1,5 @@
-"""What the buttons under replies do: feedback, the full evidence, and reporting an unmatched message."""
+"""What the buttons under replies do: feedback, the full evidence, reporting an unmatched message, and approving or
+rejecting a held reply."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.adapters.discord.render import CHECKED_TEXT_FIELD
 from bot.adapters.discord.respond import respond
 from bot.adapters.discord.text import unquote
 from bot.adapters.discord.translate import interaction_actor, interaction_origin
+from bot.adapters.discord.views import HELD_ACTIONS
 from bot.domain.models import FEEDBACK_ACTIONS, ReplyAction
 
 REPORT_FORM = "report"
@@ -35,6 +37,11 @@ async def on_button(interaction: discord.Interaction, action: ReplyAction, key: 
         await respond(
             interaction, dispatcher.run_command(actor, origin, f"claim show {key}"), public=False, private=True
         )
+    elif action in HELD_ACTIONS:
+        # The number comes from a custom id anyone could forge: the core decides whether it is this community's.
+        verb = "approve" if action is ReplyAction.APPROVE else "reject"
+        line = f"queue {verb} {key}" if key.isdigit() else f"queue {verb} -"
+        await respond(interaction, dispatcher.run_command(actor, origin, line), public=False, private=True)
     elif action is ReplyAction.REPORT:
         form = dispatcher.forms().get(REPORT_FORM)
         if form is None:

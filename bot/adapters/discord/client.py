@@ -9,7 +9,7 @@ import discord
 
 from bot.adapters.discord import buttons
 from bot.adapters.discord.access import intents_for
-from bot.adapters.discord.delivery import reply_to_message
+from bot.adapters.discord.delivery import deliver_elsewhere, reply_to_message
 from bot.adapters.discord.host import ForbiddenChannels, InFlight
 from bot.adapters.discord.identify import IdentifyGate, ProcessOnly
 from bot.adapters.discord.respond import DEFER_AFTER_SECONDS, report_failure
@@ -161,7 +161,7 @@ class FactbotClient(discord.AutoShardedClient):
                 log.warning("database unavailable: not answering unprompted", extra=_where(message))
                 return
             log.warning("database unavailable: answering without de-duplication", extra=_where(message))
-        replies = await self.dispatcher.handle(event)
+        replies = await deliver_elsewhere(self, await self.dispatcher.handle(event))
         if replies:
             sent = await reply_to_message(message, replies, self.forbidden)
             log.info(

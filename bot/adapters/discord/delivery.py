@@ -13,6 +13,7 @@ import discord
 from bot.adapters.discord.host import ForbiddenChannels
 from bot.adapters.discord.render import Outgoing, render
 from bot.adapters.discord.views import view_for
+from bot.core.commands import error
 from bot.domain.models import Attachment, Reply
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,30 @@ async def reply_to_message(message: discord.Message, replies: Sequence[Reply], f
             return sent
         sent += 1
     return sent
+
+
+async def deliver_elsewhere(client: discord.Client, replies: Sequence[Reply]) -> list[Reply]:
+    """Post the replies meant for another place (an approved held reply, as a reply to its message); the rest are
+    the answer to whoever acted. The core only hands out such a reply after claiming it, so it is posted once."""
+    answers: list[Reply] = []
+    for reply in replies:
+        where = reply.deliver_to
+        if where is None:
+            answers.append(reply)
+            continue
+        channel = client.get_partial_messageable(int(where.channel_id))
+        answering: dict[str, Any] = {}
+        if where.message_id and where.message_id.isdigit():  # if the message is gone meanwhile, still post
+            answering["reference"] = discord.MessageReference(
+                message_id=int(where.message_id), channel_id=int(where.channel_id), fail_if_not_exists=False
+            )
+        try:
+            for out, view in _messages([reply]):
+                await channel.send(mention_author=False, **answering, **_payload(out, view))
+        except discord.HTTPException as exc:
+            log.error("an approved reply could not be posted", extra={"channel_id": where.channel_id, "code": exc.code})
+            answers.append(error(f"Discord refused to post the approved reply ({exc.status}); it stays decided."))
+    return answers
 
 
 @dataclasses.dataclass(slots=True)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 
 import discord
 
-from bot.adapters.discord.delivery import ANSWERED, Deferral, answer_interaction
+from bot.adapters.discord.delivery import ANSWERED, Deferral, answer_interaction, deliver_elsewhere
 from bot.adapters.discord.host import defer_in, host_of
 from bot.core.commands import error
 from bot.domain.models import Reply
@@ -37,7 +37,7 @@ async def respond(
             if not done:
                 deferral = Deferral(ephemeral=private or not public)
                 await interaction.response.defer(thinking=True, ephemeral=deferral.ephemeral)
-            replies = await task
+            replies = await deliver_elsewhere(interaction.client, await task)
         finally:
             if not task.done():
                 task.cancel()

@@ -19,6 +19,8 @@ CODES: dict[ReplyAction, str] = {
     ReplyAction.WRONG_CLAIM: "w",
     ReplyAction.SHOW_ALL_EVIDENCE: "e",
     ReplyAction.REPORT: "r",
+    ReplyAction.APPROVE: "a",
+    ReplyAction.REJECT: "x",
 }
 ACTIONS = {code: action for action, code in CODES.items()}
 _LOOKS: dict[ReplyAction, tuple[str, discord.ButtonStyle, str | None]] = {
@@ -27,8 +29,11 @@ _LOOKS: dict[ReplyAction, tuple[str, discord.ButtonStyle, str | None]] = {
     ReplyAction.WRONG_CLAIM: ("Wrong claim", discord.ButtonStyle.secondary, None),
     ReplyAction.SHOW_ALL_EVIDENCE: ("Show all evidence", discord.ButtonStyle.primary, None),
     ReplyAction.REPORT: ("Report to moderators", discord.ButtonStyle.secondary, None),
+    ReplyAction.APPROVE: ("Approve and post", discord.ButtonStyle.success, None),
+    ReplyAction.REJECT: ("Reject", discord.ButtonStyle.danger, None),
 }
 KEY_PATTERN = r"[A-Za-z0-9_-]{1,80}"
+HELD_ACTIONS = (ReplyAction.APPROVE, ReplyAction.REJECT)  # keyed by the held reply's number
 NO_KEY = "-"
 TEMPLATE = re.compile(rf"factbot:(?P<code>[{''.join(ACTIONS)}]):(?P<key>{KEY_PATTERN}|{NO_KEY})")
 
@@ -39,7 +44,8 @@ def custom_id(action: ReplyAction, key: str) -> str:
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
-    """One button under a reply; `key` is the reply id (feedback, report) or the claim id (show all evidence)."""
+    """One button under a reply; `key` is the reply id (feedback, report), the claim id (show all evidence) or the
+    held reply's number (approve, reject)."""
 
     def __init__(self, action: ReplyAction, key: str) -> None:
         label, style, emoji = _LOOKS[action]
@@ -71,6 +77,8 @@ def _key_for(reply: Reply, action: ReplyAction) -> str | None:
         return claim.id
     if action is ReplyAction.REPORT:
         return reply.reply_id or NO_KEY
+    if action in HELD_ACTIONS:
+        return str(reply.held_id) if reply.held_id is not None else None
     return reply.reply_id  # feedback needs the recorded reply
 
 

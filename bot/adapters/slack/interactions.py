@@ -1,9 +1,11 @@
-"""Buttons and modals: feedback, share, show-all-evidence, report, and form submissions for the core's forms."""
+"""Buttons and modals: feedback, share, show-all-evidence, report, approve / reject a held reply, and form
+submissions for the core's forms."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +19,7 @@ from bot.adapters.slack.admins import WorkspaceAdmins
 from bot.adapters.slack.clients import respond
 from bot.adapters.slack.modals import FormState, field_errors, form_view, result_view, submitted_values
 from bot.adapters.slack.mrkdwn import fit
-from bot.adapters.slack.render import context, render
+from bot.adapters.slack.render import ACTION_APPROVE, context, render
 from bot.adapters.slack.work import Work
 from bot.core.commands import error
 from bot.core.dispatcher import Dispatcher
@@ -31,6 +33,7 @@ Body = dict[str, Any]
 # past this many seconds the modal closes and the result follows as a message.
 FORM_ACK_SECONDS = 2.5
 REPORT_FORM = "report"
+HELD_NUMBER = re.compile(r"^\d{1,12}$")
 
 
 async def respond_all(
@@ -42,6 +45,25 @@ async def respond_all(
         return
     for reply in replies:
         await respond(session, response_url, {**render(reply, shareable=shareable), "response_type": "ephemeral"})
+
+
+async def post_elsewhere(client: AsyncWebClient, replies: Sequence[Reply]) -> list[Reply]:
+    """Post the replies meant for another place (an approved held reply, in its message's thread); the rest are
+    the answer to whoever acted. The core only hands out such a reply after claiming it, so it is posted once."""
+    answers = []
+    for reply in replies:
+        where = reply.deliver_to
+        if where is None:
+            answers.append(reply)
+            continue
+        thread = where.thread_id or where.message_id
+        try:
+            await client.chat_postMessage(channel=where.channel_id, thread_ts=thread, **render(reply))
+        except SlackApiError as exc:
+            reason = str(exc.response.get("error", "unknown"))
+            log.error("an approved reply could not be posted", extra={"channel": where.channel_id, "error": reason})
+            answers.append(error(f"Slack refused to post the approved reply ({reason}); it stays decided."))
+    return answers
 
 
 async def open_form(
@@ -121,6 +143,22 @@ class Interactions:
                 return
             state = FormState(spec.name, origin.channel_id, {})
             await open_form(client, self.session, body, spec, state, {"text": str(action.get("value", ""))})
+
+    async def on_held(self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient) -> None:
+        """Approve / Reject under a held reply: the core checks who may decide, in which community, and only once."""
+        await ack()
+        actor, origin = translate.interaction_actor(body), translate.interaction_origin(body)
+        url = str(body.get("response_url", ""))
+        async with self.work.run("held", team=origin.workspace_id, channel=origin.channel_id):
+            number = str(action.get("value", ""))
+            if not HELD_NUMBER.fullmatch(number):
+                log.warning("a held-reply button without a number", extra={"team": origin.workspace_id})
+                await respond_all(self.session, url, [error("That button names no held reply.")])
+                return
+            verb = "approve" if action.get("action_id") == ACTION_APPROVE else "reject"
+            actor = await self.admins.elevate(client, actor)
+            replies = await self.dispatcher.run_command(actor, origin, f"queue {verb} {number}")
+            await respond_all(self.session, url, await post_elsewhere(client, replies))
 
     async def on_form_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
         """A modal was submitted: the core checks the person and the values; errors stay in the modal."""

@@ -19,11 +19,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate
 from bot.adapters.slack.admins import WorkspaceAdmins
-from bot.adapters.slack.interactions import Interactions, open_form, respond_all
+from bot.adapters.slack.interactions import Interactions, open_form, post_elsewhere, respond_all
 from bot.adapters.slack.manifest import ADMIN_COMMAND, COMMAND, SHORTCUT_CALLBACK_ID
 from bot.adapters.slack.modals import CALLBACK_ID, FormState, OpenForm, form_request
 from bot.adapters.slack.recent import RecentKeys
-from bot.adapters.slack.render import ACTION_EVIDENCE, ACTION_FEEDBACK, ACTION_REPORT, ACTION_SHARE, render
+from bot.adapters.slack.render import (
+    ACTION_APPROVE,
+    ACTION_EVIDENCE,
+    ACTION_FEEDBACK,
+    ACTION_REJECT,
+    ACTION_REPORT,
+    ACTION_SHARE,
+    render,
+)
 from bot.adapters.slack.timing import database_call
 from bot.adapters.slack.work import Work
 from bot.core.dispatcher import Dispatcher, is_bare_mention
@@ -62,6 +70,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(ACTION_SHARE)(interactions.on_share)
     app.action(ACTION_EVIDENCE)(interactions.on_show_evidence)
     app.action(ACTION_REPORT)(interactions.on_report)
+    app.action(ACTION_APPROVE)(interactions.on_held)
+    app.action(ACTION_REJECT)(interactions.on_held)
     app.view(CALLBACK_ID)(interactions.on_form_submitted)
 
 
@@ -240,7 +250,7 @@ class Listeners:
         return None
 
     async def _answer_in_thread(self, client: AsyncWebClient, event: Event, raw: Body) -> None:
-        replies = await self.dispatcher.handle(event)
+        replies = await post_elsewhere(client, await self.dispatcher.handle(event))
         await post_replies(
             client,
             replies,
@@ -276,6 +286,7 @@ class Listeners:
             replies = (
                 [request] if request is not None else await self.dispatcher.handle(CommandEvent(actor, origin, line))
             )
+            replies = await post_elsewhere(client, replies)
             await respond_all(self.session, str(command.get("response_url", "")), replies, shareable=shareable)
 
     async def on_shortcut(self, ack: AsyncAck, shortcut: Body) -> None:

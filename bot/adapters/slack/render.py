@@ -38,6 +38,8 @@ ACTION_FEEDBACK = "factbot:feedback"
 ACTION_SHARE = "factbot:share"
 ACTION_EVIDENCE = "factbot:evidence"
 ACTION_REPORT = "factbot:report"
+ACTION_APPROVE = "factbot:approve"
+ACTION_REJECT = "factbot:reject"
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -212,6 +214,11 @@ def _action_buttons(reply: Reply, *, shareable: bool) -> list[dict[str, Any]]:
         buttons.append(button("Report to moderators", ACTION_REPORT, reply.query))
     if shareable and claim is not None:
         buttons.append(button("Share in channel", ACTION_SHARE, claim.id, style="primary"))
+    if reply.held_id is not None:
+        if ReplyAction.APPROVE in reply.actions:
+            buttons.append(button("Approve and post", ACTION_APPROVE, str(reply.held_id), style="primary"))
+        if ReplyAction.REJECT in reply.actions:
+            buttons.append(button("Reject", ACTION_REJECT, str(reply.held_id), style="danger"))
     return buttons[:10]
 
 

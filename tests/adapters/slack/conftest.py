@@ -25,6 +25,7 @@ from bot.settings import (
     Settings,
     sections,
 )
+from tests.adapters.slack.processes import FactbotProcess
 from tests.conftest import FIXTURE_CLAIMS
 from tests.fakes.fake_slack import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, FakeSlack, SlackSender
 
@@ -122,3 +123,26 @@ async def start_bot(tmp_path) -> AsyncIterator[StartBot]:
 async def slack(fake_slack, start_bot, tmp_path) -> Harness:
     """factbot in HTTP mode for one workspace, on SQLite, against the fake Slack."""
     return await start_bot(make_settings(f"sqlite:///{tmp_path / 'factbot.sqlite3'}", fake_slack))
+
+
+@pytest.fixture
+async def processes():
+    """Start factbot processes; any still running at the end are killed."""
+    started: list[FactbotProcess] = []
+
+    async def start(env: dict[str, str], port: int) -> FactbotProcess:
+        process = await FactbotProcess.start(env, port)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill_all()
+        await process.process.wait()
+        process.stderr.cancel()
+
+
+@pytest.fixture
+async def session():
+    async with aiohttp.ClientSession() as client:
+        yield client

@@ -42,29 +42,6 @@ async def seed(fake, database_url: str) -> None:
     await database.dispose()
 
 
-@pytest.fixture
-async def processes():
-    """Start factbot processes; any still running at the end are killed."""
-    started: list[FactbotProcess] = []
-
-    async def start(env: dict[str, str], port: int) -> FactbotProcess:
-        process = await FactbotProcess.start(env, port)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill_all()
-        await process.process.wait()
-        process.stderr.cancel()
-
-
-@pytest.fixture
-async def session():
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
 async def start_separate(processes, fake, database_url, tmp_path, session, count: int) -> list[FactbotProcess]:
     """`count` single-worker processes on their own ports, all on one database, serving."""
     envs = [factbot_env(fake, database_url, free_port(), home=tmp_path, catalogue=FIXTURE_CLAIMS) for _ in range(count)]
