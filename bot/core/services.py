@@ -6,7 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.core.ports import AuditLog, CatalogueEditor, ChannelSwitches, CommunityChoices, ReplyLog, ReportQueue
+from bot.core.ports import (
+    AuditLog,
+    CatalogueEditor,
+    ChannelSwitches,
+    CommunityChoices,
+    LocalClaims,
+    ProposalQueue,
+    ReplyLog,
+    ReportQueue,
+)
 from bot.domain.models import Origin
 
 
@@ -24,6 +33,8 @@ class Stores:
     channels: ChannelSwitches | None = None
     communities: CommunityChoices | None = None
     audit: AuditLog | None = None
+    local: LocalClaims | None = None
+    proposals: ProposalQueue | None = None
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
 
     async def hidden_claims(self, origin: Origin) -> frozenset[str]:

@@ -32,6 +32,7 @@ GROUP_DESCRIPTIONS = {
     "evidence": "The excerpts behind a claim",
     "queue": "Messages people reported for fact-checking",
     "reply": "factbot's replies",
+    "local": "This server's own claims and aliases",
 }
 MAX_NUMBER = 10**9
 
