@@ -14,7 +14,7 @@ from bot.core.live import Snapshot
 from bot.core.offload import off_loop
 from bot.domain.models import Claim, LocalLayer, StoredClaim
 from bot.matching.matcher import ClaimMatcher
-from bot.matching.overlay import CommunityMatcher
+from bot.matching.overlay import CommunityMatcher, Gate
 
 # Communities whose own index is kept in memory; one not used for a while has it rebuilt (milliseconds) on demand.
 MAX_CACHED_COMMUNITIES = 2048
@@ -58,7 +58,8 @@ class CommunityViews:
 
     def __init__(self, max_cached: int = MAX_CACHED_COMMUNITIES) -> None:
         self.max_cached = max_cached
-        self._indexes: OrderedDict[str, tuple[tuple[int, int], ClaimMatcher]] = OrderedDict()
+        # Only the community's own index is kept: a view holding the shared index would keep an old one alive.
+        self._indexes: OrderedDict[str, tuple[tuple[int, int], ClaimMatcher, Gate]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._indexes)
@@ -70,16 +71,17 @@ class CommunityViews:
         claims = OverlayClaims(shared.claims, layer.claims)
         if layer.empty:
             return Snapshot(shared.version, claims, shared.matcher)
+        base = shared.matcher.shared if isinstance(shared.matcher, CommunityMatcher) else shared.matcher
         key = (shared.version, layer.fingerprint)
         cached = self._indexes.get(layer.community)
         if cached is not None and cached[0] == key:
             self._indexes.move_to_end(layer.community)
-            local = cached[1]
+            _, local, gate = cached
         else:
             local = await off_loop(ClaimMatcher, local_claims(shared, layer), shared.matcher.thresholds)
-            self._indexes[layer.community] = (key, local)
+            gate = Gate.of(local)
+            self._indexes[layer.community] = (key, local, gate)
             self._indexes.move_to_end(layer.community)
             while len(self._indexes) > self.max_cached:
                 self._indexes.popitem(last=False)
-        base = shared.matcher.shared if isinstance(shared.matcher, CommunityMatcher) else shared.matcher
-        return Snapshot(shared.version, claims, CommunityMatcher(base, local))
+        return Snapshot(shared.version, claims, CommunityMatcher(base, local, gate))

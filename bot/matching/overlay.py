@@ -2,17 +2,24 @@
 index of what the community added: its own claims, and copies of shared claims carrying its own aliases.
 
 The shared index is never rebuilt for a community. The community's index is consulted only when the message
-shares a word (stem) with it, so a community's layer costs nothing on messages about something else.
+shares at least two words (stems, or stems that share their first five letters) with one of its claims, or one
+with a claim that has a phrasing of at most three words: one word of a longer phrasing covers at most two fifths of
+it (a phrasing weighs at least two and a half times the rarest word), too little to reply on. So a community's
+layer costs nothing on messages about something else (benchmarks/communities.py counts how often it is consulted
+and checks that the gate changes no decision).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.domain.models import Candidate, Decision, MatchResult
-from bot.matching.matcher import MAX_MATCH_CHARS, ClaimMatcher, Thresholds
-from bot.matching.text import analyse_message
+from bot.matching.matcher import MAX_MATCH_CHARS, PREFIX, ClaimMatcher, Thresholds
+from bot.matching.text import analyse, analyse_message
+
+SHORT_PHRASING = 3  # a claim with a phrasing of at most this many words is consulted on one shared word
 
 
 def merge(shared: Sequence[Candidate], local: Sequence[Candidate], top: int) -> list[Candidate]:
@@ -38,21 +45,53 @@ def merge(shared: Sequence[Candidate], local: Sequence[Candidate], top: int) -> 
     return [dataclasses.replace(leader, lead=lead)] + [dataclasses.replace(c, lead=0.0) for c, _ in ordered[1:]]
 
 
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Per claim of a community's own index: its words, their prefixes, and how many must be in a message."""
+
+    claims: tuple[tuple[frozenset[str], int], ...]
+
+    @classmethod
+    def of(cls, local: ClaimMatcher) -> Gate:
+        """Work out the words of every claim in a community's own index (once per index)."""
+        claims = []
+        for claim in local.claims:
+            phrasings = [set(analyse(v.text, v.lang).terms) for v in claim.variants()]
+            words = frozenset(t for terms in phrasings for t in terms)
+            need = 1 if any(len(terms) <= SHORT_PHRASING for terms in phrasings) else 2
+            claims.append((words, need))
+        return cls(tuple(claims))
+
+    def opens(self, terms: Sequence[str]) -> bool:
+        """Whether some claim shares enough words with a message's terms to be worth ranking."""
+        query = set(terms)
+        prefixes = {t[:PREFIX] for t in query if len(t) >= PREFIX}
+        for words, need in self.claims:
+            found = 0
+            for word in words:
+                if word in query or (len(word) >= PREFIX and word[:PREFIX] in prefixes):
+                    found += 1
+                    if found >= need:
+                        return True
+        return False
+
+
 class CommunityMatcher:
     """The shared matcher with one community's own index on top; same interface as ClaimMatcher."""
 
-    def __init__(self, shared: ClaimMatcher, local: ClaimMatcher) -> None:
+    def __init__(self, shared: ClaimMatcher, local: ClaimMatcher, gate: Gate | None = None) -> None:
         self.shared = shared
         self.local = local
         self.thresholds: Thresholds = shared.thresholds
-        self._vocabulary = frozenset(local.index.vocabulary)
+        # Worked out once per community index and passed in again, since a view is made per message.
+        self.gate = Gate.of(local) if gate is None else gate
 
     def __len__(self) -> int:
         return len(self.shared) + len(self.local)
 
     def touches(self, text: str) -> bool:
-        """Whether the message shares a stem with the community's own claims (analysed once for both indexes)."""
-        return not self._vocabulary.isdisjoint(analyse_message(text[:MAX_MATCH_CHARS]).terms)
+        """Whether the message could concern one of the community's own claims (analysed once for both indexes)."""
+        return self.gate.opens(analyse_message(text[:MAX_MATCH_CHARS]).terms)
 
     def rank(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
         """The shared ranking, merged with the community's own when the message could concern it."""
