@@ -235,6 +235,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
         from bot.storage.communities import SqlCommunityStore
         from bot.storage.keys import SqlKeyStore
         from bot.storage.local import SqlLocalClaimStore
+        from bot.storage.proposals import SqlProposalStore
         from bot.storage.replies import SqlReplyLog
         from bot.storage.reports import SqlReportStore
 
@@ -248,6 +249,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             communities=SqlCommunityStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
             audit=SqlAuditLog(database),
             local=SqlLocalClaimStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
+            proposals=SqlProposalStore(database),
         )
     try:
         # Loading a sentence-embedding model takes seconds: off the event loop, like every catalogue build.

@@ -305,7 +305,8 @@ def refusal(spec: CommandSpec) -> str:
     if spec.authority is Authority.EDITOR:
         return (
             f"`{spec.name}` is for catalogue editors only: it changes the shared catalogue that every community is "
-            "answered from. To suggest a change, `report TEXT | REASON` sends it to them."
+            "answered from. A moderator of this community can `propose` a change to them; anyone can "
+            "`report TEXT | REASON`."
         )
     return f"`{spec.name}` is for moderators of this community only."
 

@@ -267,6 +267,10 @@ class ProposalQueue(Protocol):
         """Close an open proposal; None when it was not open (someone decided it meanwhile)."""
         ...
 
+    async def reopen(self, proposal_id: int, *, actor: Actor, why: str) -> None:
+        """Put a proposal back in the queue when applying it failed."""
+        ...
+
 
 class AuditLog(Protocol):
     """Audit rows for events that change nothing else, such as refusals."""

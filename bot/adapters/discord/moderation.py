@@ -33,6 +33,8 @@ GROUP_DESCRIPTIONS = {
     "queue": "Messages people reported for fact-checking",
     "reply": "factbot's replies",
     "local": "This server's own claims and aliases",
+    "propose": "Suggest a change to a shared claim",
+    "proposal": "Proposed changes to shared claims",
 }
 MAX_NUMBER = 10**9
 
