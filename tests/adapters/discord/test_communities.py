@@ -164,3 +164,21 @@ async def test_a_strangers_own_claim_and_alias_answer_their_server_and_leave_the
     services.catalogue.invalidate()
     stored = (await services.catalogue.current()).claims["moon-landing-staged"]
     assert stored.version == 1 and "moon-cheese" not in (await services.catalogue.current()).claims
+
+
+async def test_a_strangers_proposal_waits_for_the_editors_and_they_cannot_accept_it(two_servers, fake, services):
+    before = await first_servers_answer(fake)
+    own = {"by": fd.STRANGER, "permissions": fd.ADMINISTRATOR, "guild_id": STRANGERS_SERVER}
+    propose = fd.command("mod", "propose", "edit", id="moon-landing-staged", field="verdict", value="accurate")
+    [queued] = await interact(fake, fd.interaction(propose, **own))
+    content = queued.body["data"]["content"]
+    assert "editors' queue" in content and queued.body["data"]["flags"] & fd.EPHEMERAL
+    number = int(content.split("Proposal #", 1)[1].split()[0])
+    [refused] = await interact(fake, fd.interaction(fd.command("mod", "proposal", "accept", number=number), **own))
+    assert refused.body["data"]["content"].startswith("`proposal accept` is for catalogue editors only")
+    await settle(two_servers, fake)
+    services.catalogue.invalidate()
+    stored = (await services.catalogue.current()).claims["moon-landing-staged"]
+    assert stored.version == 1 and stored.claim.verdict.value == "false"
+    assert (str(fd.STRANGER), "proposal accept") in await refusals(services)
+    assert await first_servers_answer(fake) == before
