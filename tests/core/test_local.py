@@ -3,10 +3,13 @@ and undo of its own."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+
+import pytest
+from sqlalchemy import select, text, update
 
 from bot.domain.models import Actor, MessageEvent, Origin, ReplyKind
-from bot.storage.tables import audit_log, claims
+from bot.storage.tables import audit_log, claims, community_claim_revisions
 from tests.fakes.fake_adapter import make_actor
 
 OWNER2 = Actor(platform="fake", user_id="owner2", workspace_id="w2", is_platform_admin=True)
@@ -129,3 +132,24 @@ async def test_members_and_other_communities_cannot_touch_a_local_claim(services
     assert "is a shared claim" in shared.text
     [reply] = await check(services, "w2", CHEESE)
     assert reply.claim.id == "moon-cheese" and reply.claim.is_active
+
+
+async def test_local_history_is_sealed_like_the_shared_one(services):
+    await services.dispatcher.run_command(OWNER2, here("w2"), LOCAL_ADD)
+    async with services.database.engine.connect() as connection:
+        real = (await connection.execute(select(community_claim_revisions))).one()
+        forged = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in real._mapping.items()}
+        columns, values = ", ".join(forged), ", ".join(f":{name}" for name in forged)
+        attempts = [
+            (update(community_claim_revisions).values(note="tampered"), {}),
+            (community_claim_revisions.delete(), {}),
+        ]
+        if services.database.is_sqlite:
+            attempts.append((text(f"REPLACE INTO community_claim_revisions ({columns}) VALUES ({values})"), forged))
+        else:
+            attempts.append((text("TRUNCATE community_claim_revisions"), {}))
+        for statement, parameters in attempts:
+            with pytest.raises(Exception, match="append-only"):
+                await connection.execute(statement, parameters)
+            await connection.rollback()
+        assert (await connection.execute(select(community_claim_revisions))).one() == real

@@ -15,6 +15,13 @@ down_revision = "0006"  # re-point to 0007 at merge
 branch_labels = None
 depends_on = None
 
+# Local history is sealed like the shared one (0002, 0003): no update, delete, replacing insert or truncate.
+SEALED = "community_claim_revisions"
+COLLIDES = (
+    "id = NEW.id OR (platform = NEW.platform AND workspace_id = NEW.workspace_id AND claim_id = NEW.claim_id "
+    "AND version = NEW.version)"
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -71,9 +78,30 @@ def upgrade() -> None:
     )
     op.create_index("ix_proposals_community", "proposals", ["community"])
     op.create_index("ix_proposals_state", "proposals", ["state"])
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {SEALED}_no_{event.lower()} BEFORE {event} ON {SEALED} "
+                f"BEGIN SELECT RAISE(ABORT, '{SEALED} is append-only'); END"
+            )
+        op.execute(
+            f"CREATE TRIGGER {SEALED}_no_replace BEFORE INSERT ON {SEALED} "
+            f"WHEN EXISTS (SELECT 1 FROM {SEALED} WHERE {COLLIDES}) "
+            f"BEGIN SELECT RAISE(ABORT, '{SEALED} is append-only'); END"
+        )
+    else:
+        op.execute(
+            f"CREATE TRIGGER {SEALED}_append_only BEFORE UPDATE OR DELETE ON {SEALED} "
+            "FOR EACH ROW EXECUTE FUNCTION factbot_append_only()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {SEALED}_no_truncate BEFORE TRUNCATE ON {SEALED} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION factbot_append_only()"
+        )
 
 
 def downgrade() -> None:
+    # Dropping the table drops its triggers on both databases.
     op.drop_index("ix_proposals_state", table_name="proposals")
     op.drop_index("ix_proposals_community", table_name="proposals")
     op.drop_table("proposals")
