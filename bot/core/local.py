@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from bot.catalogue.schema import EVIDENCE_FIELDS, check_claim_text, check_lang, claim_to_dict, parse_claim
+from bot.catalogue.schema import EVIDENCE_FIELDS, MAX_ALIASES, check_claim_text, check_lang, claim_to_dict, parse_claim
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.moderation import (
@@ -147,9 +147,15 @@ async def local_alias(ctx: CommandContext, args: Args) -> list[Reply]:
         return _saved(own, f"alias added (\u201c{alias.text[:80]}\u201d, {alias.lang})")
     if any(a.text.casefold() == alias.text.casefold() for a in stored.claim.aliases):
         raise EditRefused(f"`{claim_id}` already has that alias in the shared catalogue.")
-    aliases = await local_of(ctx).set_aliases(
-        ctx.origin, claim_id, lambda old: (*old, alias), actor=ctx.actor, action="alias add"
-    )
+
+    def add(old: tuple[Alias, ...]) -> tuple[Alias, ...]:
+        if any(a.text.casefold() == alias.text.casefold() for a in old):
+            raise EditRefused(f"`{claim_id}` already has that alias in this community.")
+        if len(stored.claim.aliases) + len(old) >= MAX_ALIASES:
+            raise EditRefused(f"`{claim_id}` already has {MAX_ALIASES} aliases here, the most a claim may have.")
+        return (*old, alias)
+
+    aliases = await local_of(ctx).set_aliases(ctx.origin, claim_id, add, actor=ctx.actor, action="alias add")
     return [
         info(
             f"Alias added to the shared claim `{claim_id}` for this community only (\u201c{alias.text[:80]}\u201d, "
