@@ -142,13 +142,24 @@ class Services:
         if self.database is not None:
             from bot.storage.channels import SqlChannelStore
             from bot.storage.communities import SqlCommunityStore
+            from bot.storage.local import SqlLocalClaimStore
             from bot.storage.notify import CATALOGUE_CHANNEL, CHANNELS_CHANNEL, COMMUNITIES_CHANNEL, ChangeListener
 
             handlers = {CATALOGUE_CHANNEL: self.catalogue.announce}
             if isinstance(self.stores.channels, SqlChannelStore):
                 handlers[CHANNELS_CHANNEL] = self.stores.channels.invalidate
-            if isinstance(self.stores.communities, SqlCommunityStore):
-                handlers[COMMUNITIES_CHANNEL] = self.stores.communities.invalidate
+            community_caches = [
+                store.invalidate
+                for store in (self.stores.communities, self.stores.local)
+                if isinstance(store, SqlCommunityStore | SqlLocalClaimStore)
+            ]
+
+            def communities_changed() -> None:
+                for invalidate in community_caches:
+                    invalidate()
+
+            if community_caches:
+                handlers[COMMUNITIES_CHANNEL] = communities_changed
             self.listener = ChangeListener(self.database, handlers)
             tasks = [
                 asyncio.create_task(self.maintain(), name="factbot-maintenance"),
@@ -225,6 +236,8 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
         from bot.storage.channels import SqlChannelStore
         from bot.storage.communities import SqlCommunityStore
         from bot.storage.keys import SqlKeyStore
+        from bot.storage.local import SqlLocalClaimStore
+        from bot.storage.proposals import SqlProposalStore
         from bot.storage.replies import SqlReplyLog
         from bot.storage.reports import SqlReportStore
         from bot.storage.trial import SqlTrialStore
@@ -239,6 +252,8 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             communities=SqlCommunityStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
             audit=SqlAuditLog(database),
             held=SqlTrialStore(database),
+            local=SqlLocalClaimStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
+            proposals=SqlProposalStore(database),
         )
     try:
         # Loading a sentence-embedding model takes seconds: off the event loop, like every catalogue build.

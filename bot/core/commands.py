@@ -177,11 +177,13 @@ async def factcheck(ctx: CommandContext, args: Args) -> list[Reply]:
 def claim_reply(stored: StoredClaim) -> Reply:
     """A claim shown on request, with all its evidence and the version an edit must name."""
     claim = stored.claim
+    whose = ", this community's own claim, not the shared catalogue's" if stored.community else ""
     return Reply(
         kind=ReplyKind.CLAIM,
-        text=f"Claim `{claim.id}` (v{stored.version}): {claim.verdict.label}",
+        text=f"Claim `{claim.id}` (v{stored.version}{whose}): {claim.verdict.label}",
         claim=claim,
         actions=(ReplyAction.SHOW_ALL_EVIDENCE,),
+        community_claim=stored.community is not None,
     )
 
 

@@ -23,8 +23,11 @@ def _choices(ctx: CommandContext) -> CommunityChoices:
 
 async def _set(ctx: CommandContext, args: Args, hidden: bool) -> list[Reply]:
     claim_id = args.target().claim_id
-    if claim_id not in ctx.snapshot.claims:
+    stored = ctx.snapshot.claims.get(claim_id)
+    if stored is None:
         return [unknown_claim(ctx.snapshot, claim_id)]
+    if stored.community is not None:
+        raise EditRefused(f"`{claim_id}` is this community's own claim: `local retire {claim_id}` stops matching it.")
     reason = args.text("reason") or None
     changed = await _choices(ctx).set_hidden(ctx.origin, claim_id, hidden=hidden, actor=ctx.actor, reason=reason)
     if hidden:

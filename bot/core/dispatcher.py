@@ -14,7 +14,7 @@ from bot.core.errors import EditRefused, StorageError, UnknownClaim
 from bot.core.factcheck import answer, fact_check_reply, recorded
 from bot.core.forms import FormSpec
 from bot.core.limits import Limits
-from bot.core.live import LiveCatalogue
+from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
 from bot.core.offload import off_loop
 from bot.core.params import Args, read_line, read_options
@@ -23,6 +23,7 @@ from bot.core.permissions import AccessConfig, Authority, authority, community_o
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
 from bot.core.trial import hold
+from bot.core.views import CommunityViews
 from bot.domain.models import (
     Actor,
     CommandEvent,
@@ -76,6 +77,14 @@ class Dispatcher:
         self.access = access or AccessConfig()
         self.stores = stores or Stores()
         self.metrics = metrics or Metrics()
+        self.views = CommunityViews()
+
+    async def snapshot(self, origin: Origin) -> Snapshot:
+        """The catalogue as the community of an event sees it: shared claims, plus its own claims and aliases."""
+        shared = await self.catalogue.current()
+        if self.stores.local is None:
+            return shared
+        return await self.views.view(shared, await self.stores.local.layer(origin))
 
     async def handle(self, event: Event) -> list[Reply]:
         """Answer one event; never raises: failures are logged and answered, or silent for unprompted messages."""
@@ -137,7 +146,7 @@ class Dispatcher:
         text = scrub(text.strip()[:MAX_TEXT_CHARS])
         if not text:
             return [error("There is no text to check in that message.")]
-        snapshot = await self.catalogue.current()
+        snapshot = await self.snapshot(origin)
         log = self.stores.replies if record else None
         hidden = await self.stores.hidden_claims(origin)
         return [await answer(snapshot, text, origin=origin, log=log, metrics=self.metrics, hidden=hidden)]
@@ -145,7 +154,7 @@ class Dispatcher:
     async def _unprompted(self, event: MessageEvent) -> list[Reply]:
         if not await self.policy.may_consider(event.actor, event.origin, event.text):
             return []
-        snapshot = await self.catalogue.current()
+        snapshot = await self.snapshot(event.origin)
         with self.metrics.timed_match():
             hidden = await self.stores.hidden_claims(event.origin)
             result = await off_loop(snapshot.matcher.match, event.text[:MAX_TEXT_CHARS], exclude=hidden)
@@ -195,7 +204,7 @@ class Dispatcher:
         return {spec.name: spec.form for spec in self.registry.specs() if spec.form is not None}
 
     async def _context(self, actor: Actor, origin: Origin) -> CommandContext:
-        snapshot = await self.catalogue.current()
+        snapshot = await self.snapshot(origin)
         return CommandContext(
             actor,
             origin,
@@ -300,7 +309,8 @@ def refusal(spec: CommandSpec) -> str:
     if spec.authority is Authority.EDITOR:
         return (
             f"`{spec.name}` is for catalogue editors only: it changes the shared catalogue that every community is "
-            "answered from. To suggest a change, `report TEXT | REASON` sends it to them."
+            "answered from. A moderator of this community can `propose` a change to them; anyone can "
+            "`report TEXT | REASON`."
         )
     return f"`{spec.name}` is for moderators of this community only."
 

@@ -49,7 +49,8 @@ def fact_check_reply(
     accepted = result.decision is Decision.REPLY or (not unprompted and result.decision is Decision.SUGGEST)
     if best is None or not accepted or best.claim_id not in snapshot.claims:
         return no_match_reply(snapshot, result, query)
-    claim = snapshot.claims[best.claim_id].claim
+    stored = snapshot.claims[best.claim_id]
+    claim = stored.claim
     others = tuple(c for c in result.candidates[1:] if c.score >= snapshot.matcher.thresholds.suggest)
     return Reply(
         kind=ReplyKind.FACT_CHECK,
@@ -60,6 +61,7 @@ def fact_check_reply(
         actions=(*FEEDBACK_ACTIONS, ReplyAction.SHOW_ALL_EVIDENCE),
         unprompted=unprompted,
         reply_to=origin.message_id,
+        community_claim=stored.community is not None,
     )
 
 

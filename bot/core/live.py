@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.errors import StorageError
 from bot.core.ports import CatalogueSource
 from bot.domain.models import StoredClaim
 from bot.matching.matcher import ClaimMatcher, Thresholds
+from bot.matching.overlay import CommunityMatcher
 from bot.matching.semantic import SemanticReranker
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,8 @@ class Snapshot:
     """One consistent view: in-flight messages keep the snapshot they started with."""
 
     version: int
-    claims: dict[str, StoredClaim]
-    matcher: ClaimMatcher
+    claims: Mapping[str, StoredClaim]
+    matcher: ClaimMatcher | CommunityMatcher  # the shared matcher, or a community's view of it
 
 
 class LiveCatalogue:

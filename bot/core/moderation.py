@@ -197,7 +197,7 @@ async def _update(
     return stored
 
 
-def _change_fields(values: Mapping[str, str]) -> Callable[[Claim], Claim]:
+def change_fields(values: Mapping[str, str]) -> Callable[[Claim], Claim]:
     updates: dict[str, Any] = {}
     for name, value in values.items():
         key = "claim" if name == "text" else name
@@ -217,7 +217,7 @@ async def claim_edit(ctx: CommandContext, args: Args) -> list[Reply]:
             "(aliases and evidence have their own commands)."
         )
     before = await _current(ctx, target)
-    stored = await _update(ctx, target, _change_fields({name: value}), action="edit")
+    stored = await _update(ctx, target, change_fields({name: value}), action="edit")
     return [saved(stored, describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim)))]
 
 
@@ -227,7 +227,7 @@ async def claim_edit_form(ctx: CommandContext, fields: Mapping[str, str]) -> lis
     version = _version_field(fields)
     before = await _current(ctx, target)
     values = {k: fields[k] for k in ("claim", "verdict", "summary", "brief") if k in fields}
-    stored = await _update(ctx, target, _change_fields(values), action="edit", version=version)
+    stored = await _update(ctx, target, change_fields(values), action="edit", version=version)
     return [saved(stored, describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim)))]
 
 
@@ -268,7 +268,7 @@ async def claim_restore(ctx: CommandContext, args: Args) -> list[Reply]:
     return [saved(stored, "restored: it is matched again")]
 
 
-def _alias_index(claim: Claim, which: str) -> int:
+def alias_index(claim: Claim, which: str) -> int:
     if which.strip().isdigit():
         number = int(which)
         if not 1 <= number <= len(claim.aliases):
@@ -312,7 +312,7 @@ async def alias_remove(ctx: CommandContext, args: Args) -> list[Reply]:
     target, which = args.target(), args.text("alias")
 
     def remove(claim: Claim) -> Claim:
-        index = _alias_index(claim, which)
+        index = alias_index(claim, which)
         return dataclasses.replace(claim, aliases=claim.aliases[:index] + claim.aliases[index + 1 :])
 
     stored = await _update(ctx, target, remove, action="alias remove")

@@ -8,13 +8,17 @@ from typing import Any, Protocol
 
 from bot.domain.models import (
     Actor,
+    Alias,
     AuditEntry,
     ChannelState,
     Claim,
     HeldReply,
     HeldState,
+    LocalLayer,
+    LocalRevision,
     MatchResult,
     Origin,
+    Proposal,
     Reply,
     ReplyAction,
     ReplyKind,
@@ -208,6 +212,88 @@ class CommunityChoices(Protocol):
         self, origin: Origin, claim_id: str, *, hidden: bool, actor: Actor, reason: str | None
     ) -> bool:
         """Hide or show a shared claim in one community; False when nothing changed."""
+        ...
+
+
+class LocalClaims(Protocol):
+    """What each community added for itself: its own claims and its own aliases of shared claims, with history."""
+
+    async def layer(self, origin: Origin) -> LocalLayer:
+        """What the community of an event added (empty when nothing)."""
+        ...
+
+    async def add(self, origin: Origin, claim_data: dict[str, Any], *, actor: Actor) -> StoredClaim:
+        """Create one of the community's own claims; the id must be new in that community."""
+        ...
+
+    async def update(
+        self,
+        origin: Origin,
+        claim_id: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        actor: Actor,
+        action: str,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> StoredClaim:
+        """Change one of the community's own claims atomically."""
+        ...
+
+    async def set_aliases(
+        self,
+        origin: Origin,
+        shared_id: str,
+        change: Callable[[tuple[Alias, ...]], tuple[Alias, ...]],
+        *,
+        actor: Actor,
+        action: str,
+    ) -> tuple[Alias, ...]:
+        """Change the aliases only this community matches a shared claim by."""
+        ...
+
+    async def history(self, claim_id: str, community: Origin | None, limit: int = 20) -> list[LocalRevision]:
+        """Newest local revisions of an id: in one community, or (None) in every community."""
+        ...
+
+    async def undo(self, revision_id: int, *, actor: Actor, community: Origin | None) -> LocalRevision:
+        """Restore the state before a local revision; with `community`, only that community's revisions exist."""
+        ...
+
+
+class ProposalQueue(Protocol):
+    """Community moderators' proposed changes to shared claims, for the editors to accept or reject."""
+
+    async def add(
+        self,
+        *,
+        origin: Origin,
+        actor: Actor,
+        claim_id: str,
+        base_version: int,
+        action: str,
+        change: dict[str, Any],
+        note: str | None,
+    ) -> Proposal:
+        """Queue a proposal."""
+        ...
+
+    async def get(self, proposal_id: int) -> Proposal | None:
+        """One proposal."""
+        ...
+
+    async def list(self, *, community: Origin | None, include_decided: bool = False, limit: int = 20) -> list[Proposal]:
+        """Open proposals (or all): of one community, or (None) of every community."""
+        ...
+
+    async def decide(
+        self, proposal_id: int, *, accepted: bool, actor: Actor, resolution: str | None
+    ) -> Proposal | None:
+        """Close an open proposal; None when it was not open (someone decided it meanwhile)."""
+        ...
+
+    async def reopen(self, proposal_id: int, *, actor: Actor, why: str) -> None:
+        """Put a proposal back in the queue when applying it failed."""
         ...
 
 

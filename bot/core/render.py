@@ -16,7 +16,7 @@ from bot.domain.evidence import (
     shown_quote,
     source_line,
 )
-from bot.domain.models import Claim, Reply, ReplyKind, Verdict
+from bot.domain.models import Claim, Reply, ReplyKind, Verdict, fact_check_heading
 from bot.domain.textcut import shorten
 
 MAX_EXCERPT_CHARS = 1500
@@ -112,7 +112,7 @@ def render_reply(reply: Reply, style: Style | None = None) -> str:
     reply = dataclasses.replace(reply, text=visible_controls(reply.text))
     lines: list[str] = []
     if reply.kind is ReplyKind.FACT_CHECK and reply.claim:
-        lines.append(style.paint("This claim has been fact-checked:", "1"))
+        lines.append(style.paint(f"{fact_check_heading(reply)}:", "1"))
         lines += render_claim(reply.claim, style)
         if reply.reply_id:
             lines.append(style.paint(f"(ref {reply.reply_id})", "2"))

@@ -12,6 +12,8 @@ from bot.core.ports import (
     ChannelSwitches,
     CommunityChoices,
     HeldReplies,
+    LocalClaims,
+    ProposalQueue,
     ReplyLog,
     ReportQueue,
 )
@@ -33,6 +35,8 @@ class Stores:
     communities: CommunityChoices | None = None
     audit: AuditLog | None = None
     held: HeldReplies | None = None
+    local: LocalClaims | None = None
+    proposals: ProposalQueue | None = None
     clock: Callable[[], dt.datetime] = field(default=_utc_now)
 
     async def hidden_claims(self, origin: Origin) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Verdict(StrEnum):
@@ -113,6 +114,7 @@ class StoredClaim:
     updated_by: str
     from_files: bool = False
     changed_since_import: bool = False
+    community: str | None = None  # "platform:workspace" for a community's own claim; None for a shared one
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +284,56 @@ class Revision:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LocalLayer:
+    """What one community added on top of the shared catalogue: its own claims and its aliases of shared ones."""
+
+    community: str  # "platform:workspace"
+    fingerprint: int  # changes whenever anything in the layer changes
+    claims: dict[str, StoredClaim]  # its own claims, retired ones included
+    aliases: dict[str, tuple[Alias, ...]]  # shared claim id -> the aliases only this community matches it by
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to match locally: the shared catalogue answers alone."""
+        return not self.aliases and not any(s.claim.is_active for s in self.claims.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRevision:
+    """One change to a community's own claim or to its aliases of a shared claim, as stored."""
+
+    id: int
+    community: str
+    claim_id: str
+    kind: str  # "claim" (a local claim) or "aliases" (local aliases of a shared claim)
+    version: int
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    actor: str
+    created_at: dt.datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A community moderator's change to a shared claim, waiting in the editors' queue."""
+
+    id: int
+    created_at: dt.datetime
+    community: str
+    proposer: str
+    claim_id: str
+    base_version: int
+    action: str  # "edit", "alias add" or "evidence add"
+    change: dict[str, Any]
+    state: str  # "open", "accepted" or "rejected"
+    note: str | None = None
+    decided_by: str | None = None
+    resolution: str | None = None
+
+
 class ReportState(StrEnum):
     """Where a report is in the moderators' queue."""
 
@@ -399,6 +451,17 @@ class Reply:
     held_id: int | None = None  # the held reply the approve / reject buttons act on
     # Post publicly there (as a reply to its message) instead of answering whoever acted: an approved held reply.
     deliver_to: Origin | None = None
+    community_claim: bool = False  # the claim is one community's own, not the shared catalogue's
+
+
+FACT_CHECKED = "This claim has been fact-checked"
+# How a reply from a community's own claim is headed on every platform, so no one takes it for the shared catalogue.
+COMMUNITY_FACT_CHECKED = "Community claim: fact-checked by this community's moderators, not factbot's shared catalogue"
+
+
+def fact_check_heading(reply: Reply) -> str:
+    """The heading of a fact-check card: whose check it is."""
+    return COMMUNITY_FACT_CHECKED if reply.community_claim else FACT_CHECKED
 
 
 @dataclass(frozen=True, slots=True)

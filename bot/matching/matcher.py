@@ -65,7 +65,7 @@ from bot.matching.index import Bm25Index
 from bot.matching.negation import negation_cues
 from bot.matching.semantic import SemanticReranker, claim_similarities, fuse, pick_windows
 from bot.matching.stemming import content_words, stem_words
-from bot.matching.text import Analysed, analyse
+from bot.matching.text import Analysed, analyse, analyse_message
 from bot.matching.windows import term_windows
 
 MAX_MATCH_CHARS = 8000  # a longer message is matched on its first MAX_MATCH_CHARS characters
@@ -374,7 +374,7 @@ class ClaimMatcher:
     def _windows(self, text: str) -> tuple[list[_Window], str]:
         """The whole message if short, else overlapping runs of WINDOW_TERMS words (windows.py); and its language."""
         text = text[:MAX_MATCH_CHARS]
-        analysed = analyse(text, offsets=True)
+        analysed = analyse_message(text)
         terms, stances, origin = self._query_terms(analysed)
         if not terms:
             return [], analysed.lang

@@ -6,6 +6,7 @@ The jobs live in their own modules (clean, language, negation, stemming, lexicon
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.matching.clean import BOUNDARY_CHARS, clean
@@ -70,3 +71,10 @@ def analyse(text: str, lang: str | None = None, *, offsets: bool = False) -> Ana
         cleaned if offsets else "",
         tuple(spans[i] for i in keep) if offsets else (),
     )
+
+
+@lru_cache(maxsize=64)
+def analyse_message(text: str) -> Analysed:
+    """A message analysed with offsets, remembered briefly, so the shared index and a community's own index analyse
+    one message once."""
+    return analyse(text, offsets=True)

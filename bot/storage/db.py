@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_ID = 0x66616374
 CATALOGUE_IMPORT_LOCK_ID = 0x66616375
 # The newest migration; a database already there needs no Alembic at all (a test keeps this equal to its head).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 WRITE_OPTION = "factbot_write"
 
 

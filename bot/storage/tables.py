@@ -202,3 +202,60 @@ community_hidden_claims = Table(
     Column("hidden_at", DateTime(timezone=True), nullable=False),
     Column("reason", String(500), nullable=True),
 )
+
+# What one community added for itself (issue 13): its own claims ("claim" rows, a whole claim as the catalogue
+# stores it) and its own aliases of shared claims ("aliases" rows, {"aliases": [...]}); never seen elsewhere.
+community_claims = Table(
+    "community_claims",
+    metadata,
+    Column("platform", String(40), primary_key=True),
+    Column("workspace_id", String(100), primary_key=True),
+    Column("claim_id", String(80), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+# Every change to a community_claims row, so a community's moderators can read and undo their own history.
+community_claim_revisions = Table(
+    "community_claim_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(40), nullable=False),
+    Column("workspace_id", String(100), nullable=False),
+    Column("claim_id", String(80), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=False),
+    Column("actor_platform", String(40), nullable=False),
+    Column("actor_workspace", String(100), nullable=False),
+    Column("actor_id", String(100), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "workspace_id", "claim_id", "version", name="uq_community_claim_revisions_version"),
+)
+
+# A community moderator's proposed change to a shared claim, waiting for an editor to accept or reject it.
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("community", String(150), nullable=False, index=True),
+    Column("proposer", String(200), nullable=False),
+    Column("claim_id", String(80), nullable=False),
+    Column("base_version", Integer, nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("change", JSON, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("resolution", Text, nullable=True),
+)

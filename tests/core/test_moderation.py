@@ -103,7 +103,7 @@ def dispatcher_origin():
     return Origin(platform="fake", channel_id="c9", workspace_id="w1", message_id="x")
 
 
-REFUSALS = ("sends it to them.", "for moderators of this community only.")
+REFUSALS = ("`report TEXT | REASON`.", "for moderators of this community only.")
 MUTATING = [
     NEW_CLAIM,
     "claim edit moon-landing-real verdict false",

@@ -23,14 +23,13 @@ async def test_upgrade_leaves_the_schema_at_head(database: Database) -> None:
 async def test_an_older_schema_is_upgraded_not_trusted(database: Database) -> None:
     """A database stamped one revision behind must run the migration chain again, not pass the fast check."""
     async with database.transaction() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
-        await connection.execute(text("DROP TABLE trial_replies"))
-        await connection.execute(text("ALTER TABLE channel_settings DROP COLUMN trial"))
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        for table in ("proposals", "community_claim_revisions", "community_claims"):
+            await connection.execute(text(f"DROP TABLE {table}"))
     await database.upgrade()
     async with database.engine.connect() as connection:
         assert await connection.scalar(text("SELECT version_num FROM alembic_version")) == HEAD_REVISION
-        columns = await connection.run_sync(
-            lambda c: [col["name"] for col in inspect(c).get_columns("channel_settings")]
-        )
-        indexes = await connection.run_sync(lambda c: [ix["name"] for ix in inspect(c).get_indexes("trial_replies")])
-    assert "trial" in columns and "ix_trial_replies_community" in indexes
+        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        indexes = await connection.run_sync(lambda c: [ix["name"] for ix in inspect(c).get_indexes("proposals")])
+    assert {"proposals", "community_claim_revisions", "community_claims"} <= set(tables)
+    assert "ix_proposals_state" in indexes

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.app import open_services
-from bot.domain.models import Origin
+from bot.domain.models import Actor, Origin
 from bot.settings import load_settings
 from bot.storage.db import Database
 from bot.storage.notify import CATALOGUE_CHANNEL, ChangeListener, notify
@@ -46,6 +46,37 @@ async def test_an_edit_in_one_process_is_matched_by_another_within_a_second(data
             await asyncio.sleep(0.02)
         assert replies[0].claim is not None and replies[0].claim.id == "great-wall-visible"
         assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.postgres
+async def test_a_communitys_own_claim_is_live_there_in_another_process_within_a_second(database_url, monkeypatch):
+    if database_url.startswith("sqlite"):
+        pytest.skip("one SQLite process has nobody to notify")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CATALOGUE_DIR", str(FIXTURE_CLAIMS))
+    # A long refresh interval proves the notice, not the safety-net poll, carries the change.
+    monkeypatch.setenv("POLICY_CHANNEL_REFRESH_SECONDS", "600")
+    settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
+    text = "the great wall of china is visible from the moon"
+    there = Origin(platform="fake", channel_id="c1", workspace_id="w2")
+    owner = Actor(platform="fake", user_id="owner2", workspace_id="w2", is_platform_admin=True)
+    async with open_services(settings) as first, open_services(settings) as second, second.background():
+        await asyncio.wait_for(second.listener.connected.wait(), 10)
+        assert (await second.dispatcher.fact_check(there, text))[0].claim is None
+        line = (
+            "local add great-wall-visible | The Great Wall of China is visible from the Moon. | false | "
+            "It is not. | Fixture | 1970 | Fixture archive | https://example.org/wall | contradicts | A quote."
+        )
+        assert "in this community only" in (await first.dispatcher.run_command(owner, there, line))[0].text
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:
+            replies = await second.dispatcher.fact_check(there, text)
+            if replies[0].claim is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert replies[0].claim is not None and replies[0].claim.id == "great-wall-visible"
+        assert time.monotonic() - started < 1.0
+        assert (await second.dispatcher.fact_check(ORIGIN, text))[0].claim is None  # w1 is not w2
 
 
 @pytest.mark.postgres

@@ -1,6 +1,6 @@
-"""A database of the release before communities (schema 0004) keeps every row through the upgrade, and its data
-becomes the new model's: claims and their history shared, channel settings their community's (not on trial), old
-audit rows without a community."""
+"""A database of the release before communities (schema 0004) keeps every row through the upgrade (to 0008, local
+claims), and its data becomes the new model's: claims and their history shared, channel settings their community's
+(not on trial), old audit rows without a community, no local claim until a community adds one."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ async def test_data_of_the_previous_release_survives_the_upgrade_and_works(servi
         columns = await connection.run_sync(lambda c: [col["name"] for col in inspect(c).get_columns("audit_log")])
         tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
     assert "community" not in columns and "community_hidden_claims" not in tables and "trial_replies" not in tables
+    assert not {"community_claims", "community_claim_revisions", "proposals"} & set(tables)
+    async with database.engine.connect() as connection:
+        shared_before = (
+            await connection.execute(text("SELECT id, version, content_hash FROM claims ORDER BY id"))
+        ).all()
     before = await counts(database)
     assert all(before[t] > 0 for t in ("claims", "claim_revisions", "audit_log", "channel_settings", "reports"))
 
@@ -62,3 +67,18 @@ async def test_data_of_the_previous_release_survives_the_upgrade_and_works(servi
     await db_fake.command("watch trial", actor=moderator)  # trial mode (0007) works on the upgraded database
     assert await db_fake.say("the 1969 moon landing was staged in a film studio") == []
     assert [r.held_id for r in await db_fake.command("queue list", actor=moderator) if r.held_id] == [1]
+    # Every claim of the previous release is still there, unchanged and shared; local claims start empty and work.
+    async with database.engine.connect() as connection:
+        shared_after = (
+            await connection.execute(text("SELECT id, version, content_hash FROM claims ORDER BY id"))
+        ).all()
+        assert await connection.scalar(text("SELECT count(*) FROM community_claims")) == 0
+    assert shared_after == shared_before
+    services.catalogue.invalidate()
+    assert all(s.community is None for s in (await services.catalogue.current()).claims.values())
+    [added] = await db_fake.command(
+        "local add moon-cheese | The Moon is made of cheese | false | It is rock. | Apollo samples | 1972 | NASA | "
+        "https://example.org/apollo | contradicts | The samples are basalt.",
+        actor=moderator,
+    )
+    assert "in this community only" in added.text

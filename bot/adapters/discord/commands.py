@@ -22,8 +22,8 @@ async def run_line(interaction: discord.Interaction, line: str, *, public: bool)
 
 
 async def autocomplete_claim_id(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Claim ids matching what has been typed so far."""
-    snapshot = await host_of(interaction).dispatcher.catalogue.current()
+    """Claim ids matching what has been typed so far: the shared ones and this server's own."""
+    snapshot = await host_of(interaction).dispatcher.snapshot(interaction_origin(interaction))
     return claim_choices(snapshot.claims, current)
 
 

@@ -32,6 +32,9 @@ GROUP_DESCRIPTIONS = {
     "evidence": "The excerpts behind a claim",
     "queue": "Messages people reported for fact-checking",
     "reply": "factbot's replies",
+    "local": "This server's own claims and aliases",
+    "propose": "Suggest a change to a shared claim",
+    "proposal": "Proposed changes to shared claims",
 }
 MAX_NUMBER = 10**9
 

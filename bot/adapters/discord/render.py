@@ -9,7 +9,7 @@ import discord
 
 from bot.adapters.discord.text import clip, defuse_mentions, inert_links, no_previews, quote, untrusted
 from bot.domain.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
-from bot.domain.models import Attachment, Claim, Reply, ReplyKind, Verdict
+from bot.domain.models import Attachment, Claim, Reply, ReplyKind, Verdict, fact_check_heading
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -157,7 +157,7 @@ def fit(embed: discord.Embed, budget: int = MESSAGE_BUDGET) -> discord.Embed:
 
 def fact_check(reply: Reply, claim: Claim) -> Outgoing:
     """A matched claim, chat-sized: verdict, claim, brief, the strongest excerpt of each side, and links."""
-    author = "This claim has been fact-checked"
+    author = fact_check_heading(reply)
     extra_fields = []
     if has_more(claim):
         extra_fields.append(

@@ -9,7 +9,7 @@ from typing import Any
 from bot.adapters.slack.manifest import COMMAND
 from bot.adapters.slack.mrkdwn import cut_mrkdwn, fit, link, slack_unescape
 from bot.domain.evidence import CardQuote, ShownQuote, chat_card, has_more, lead_indexes, shown_quote
-from bot.domain.models import Claim, Reply, ReplyAction, ReplyKind, Verdict
+from bot.domain.models import Claim, Reply, ReplyAction, ReplyKind, Verdict, fact_check_heading
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks): 50 blocks, 3,000 characters per section,
 # 10 elements per context or actions block, 75 characters per button label, 2,000 per button value.
@@ -132,7 +132,7 @@ def fact_check_blocks(reply: Reply, claim: Claim, *, shared: bool) -> list[Block
     command = f"`{COMMAND} show {fit(claim.id, 80)}`"
     status = "" if claim.is_active else " \u00b7 retired: no longer matched"
     reference = f" \u00b7 ref {fit(reply.reply_id, 40)}" if reply.reply_id and not shared else ""
-    head = ["*This claim has been fact-checked:*", f"Claim `{fit(claim.id, 80)}`{status}{reference}"]
+    head = [f"*{fact_check_heading(reply)}:*", f"Claim `{fit(claim.id, 80)}`{status}{reference}"]
     tail = []
     if has_more(claim):
         hint = command if shared else f"*Show all evidence*, or {command}"

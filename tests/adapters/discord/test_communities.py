@@ -109,3 +109,76 @@ async def test_a_server_owner_moderates_their_own_server_and_no_other(two_server
     here = fd.interaction(fd.command("mod", "watch", mode="on"), by=fd.STRANGER)
     [nothing] = await interact(fake, here)
     assert nothing.body["data"]["content"] == "`watch` is for moderators of this community only."
+
+
+CHEESE = "The Moon is made of green cheese from Wisconsin"
+LOCAL_CLAIM = {
+    "id": "moon-cheese",
+    "claim": CHEESE,
+    "verdict": "false",
+    "summary": "Lunar samples are rock.",
+    "title": "Apollo sample catalogue",
+    "date": "1972",
+    "source": "NASA",
+    "url": "https://example.org/apollo",
+    "stance": "contradicts",
+    "excerpt": "The samples are basalt.",
+}
+SLANG = "astronauts never left low earth orbit in sixty nine"
+
+
+async def answer_in(fake: fd.FakeDiscord, text: str, **where: Any) -> str:
+    sent = await fake.send_message(f"<@{fd.BOT_ID}> {text}", **where)
+    body: dict[str, Any] = (await wait_reply(fake, sent)).body
+    return re.sub(
+        r"[0-9a-f]{16,32}", "REF", json.dumps({k: v for k, v in body.items() if k != "nonce"}, sort_keys=True)
+    )
+
+
+async def test_a_strangers_own_claim_and_alias_answer_their_server_and_leave_the_first_unchanged(
+    two_servers, fake, services
+):
+    staged_before = await first_servers_answer(fake)
+    cheese_before = await answer_in(fake, CHEESE)
+    slang_before = await answer_in(fake, SLANG)
+    assert "moon-cheese" not in cheese_before and "moon-landing-staged" not in slang_before
+    own = {"by": fd.STRANGER, "permissions": fd.ADMINISTRATOR, "guild_id": STRANGERS_SERVER}
+    [added] = await interact(fake, fd.interaction(fd.command("mod", "local", "add", **LOCAL_CLAIM), **own))
+    assert "in this community only" in json.dumps(added.body)
+    alias = fd.command("mod", "local", "alias", id="moon-landing-staged", text=SLANG)
+    [aliased] = await interact(fake, fd.interaction(alias, **own))
+    assert "for this community only" in aliased.body["data"]["content"]
+    # In the first server the stranger is a plain member: no local claim of theirs lands there.
+    [refused] = await interact(fake, fd.interaction(fd.command("mod", "local", "add", **LOCAL_CLAIM), by=fd.STRANGER))
+    assert refused.body["data"]["content"] == "`local add` is for moderators of this community only."
+    await settle(two_servers, fake)
+    # The stranger's server: its own claim, headed as a community claim, and the shared claim by its own alias.
+    theirs = {"author": fd.STRANGER, "guild_id": STRANGERS_SERVER}
+    cheese_there = await answer_in(fake, CHEESE, **theirs)
+    assert "moon-cheese" in cheese_there and "Community claim: fact-checked by this community" in cheese_there
+    assert "moon-landing-staged" in await answer_in(fake, SLANG, **theirs)
+    # The first server: every answer byte for byte as before.
+    assert await first_servers_answer(fake) == staged_before
+    assert await answer_in(fake, CHEESE) == cheese_before
+    assert await answer_in(fake, SLANG) == slang_before
+    services.catalogue.invalidate()
+    stored = (await services.catalogue.current()).claims["moon-landing-staged"]
+    assert stored.version == 1 and "moon-cheese" not in (await services.catalogue.current()).claims
+
+
+async def test_a_strangers_proposal_waits_for_the_editors_and_they_cannot_accept_it(two_servers, fake, services):
+    before = await first_servers_answer(fake)
+    own = {"by": fd.STRANGER, "permissions": fd.ADMINISTRATOR, "guild_id": STRANGERS_SERVER}
+    propose = fd.command("mod", "propose", "edit", id="moon-landing-staged", field="verdict", value="accurate")
+    [queued] = await interact(fake, fd.interaction(propose, **own))
+    content = queued.body["data"]["content"]
+    assert "editors' queue" in content and queued.body["data"]["flags"] & fd.EPHEMERAL
+    number = int(content.split("Proposal #", 1)[1].split()[0])
+    [refused] = await interact(fake, fd.interaction(fd.command("mod", "proposal", "accept", number=number), **own))
+    assert refused.body["data"]["content"].startswith("`proposal accept` is for catalogue editors only")
+    await settle(two_servers, fake)
+    services.catalogue.invalidate()
+    stored = (await services.catalogue.current()).claims["moon-landing-staged"]
+    assert stored.version == 1 and stored.claim.verdict.value == "false"
+    assert (str(fd.STRANGER), "proposal accept") in await refusals(services)
+    assert await first_servers_answer(fake) == before

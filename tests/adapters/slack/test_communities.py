@@ -160,3 +160,48 @@ async def test_with_trust_in_admins_off_slack_is_not_even_asked(fake_slack, star
     answer = await run_as(harness, fake_slack, "UOWNER2", "watch on", "off", team="T222")
     assert "`watch` is for moderators of this community only." in answer
     assert not fake_slack.calls_to("users.info")
+
+
+CHEESE = "The Moon is made of green cheese from Wisconsin"
+LOCAL_ADD = (
+    "local add moon-cheese | The Moon is made of green cheese from Wisconsin | false | Lunar samples are rock. | "
+    "Apollo sample catalogue | 1972 | NASA | https://example.org/apollo | contradicts | The samples are basalt."
+)
+SLANG = "astronauts never left low earth orbit in sixty nine"
+
+
+async def answer_in(harness, fake_slack, team: str, text: str, ts: str) -> str:
+    """What a workspace is told about a message, without per-reply ids and timestamps."""
+    bot = "UBOT1" if team == "T111" else "UBOT2"
+    await harness.send.event(event_body(mention(f"<@{bot}> {text}", ts=ts), team=team, event_id=f"Ev{team}{ts}"))
+    await harness.settle()
+    [posted] = [c for c in fake_slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
+    params = {k: v for k, v in posted.params.items() if k != "thread_ts"}
+    return re.sub(r"[0-9a-f]{16,32}", "REF", json.dumps(params, sort_keys=True))
+
+
+async def test_a_workspaces_own_claim_and_alias_answer_it_and_leave_workspace_one_unchanged(two_workspaces, fake_slack):
+    harness = two_workspaces
+    before = {
+        text: await answer_in(harness, fake_slack, "T111", text, f"60.{n}")
+        for n, text in enumerate((STAGED, CHEESE, SLANG))
+    }
+    # With team one's id forged into the payload, the second workspace's moderator is nobody there.
+    forged = await admin(harness, fake_slack, LOCAL_ADD, "local-forged", team="T111")
+    assert "`local add` is for moderators of this community only." in forged
+    forged_alias = await admin(
+        harness, fake_slack, f"local alias moon-landing-staged | {SLANG}", "alias-forged", team="T111"
+    )
+    assert "`local alias` is for moderators of this community only." in forged_alias
+    # In their own workspace they add a claim and an alias of their own.
+    assert "in this community only" in await admin(harness, fake_slack, LOCAL_ADD, "local-own", team="T222")
+    aliased = await admin(harness, fake_slack, f"local alias moon-landing-staged | {SLANG}", "alias-own", team="T222")
+    assert "for this community only" in aliased
+    cheese_there = await answer_in(harness, fake_slack, "T222", CHEESE, "70.1")
+    assert "moon-cheese" in cheese_there and "Community claim: fact-checked by this community" in cheese_there
+    assert "moon-landing-staged" in await answer_in(harness, fake_slack, "T222", SLANG, "70.2")
+    after = {
+        text: await answer_in(harness, fake_slack, "T111", text, f"61.{n}")
+        for n, text in enumerate((STAGED, CHEESE, SLANG))
+    }
+    assert after == before

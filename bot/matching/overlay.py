@@ -1,0 +1,110 @@
+"""A community's matching: the shared index (built once per catalogue version) merged, at query time, with a small
+index of what the community added: its own claims, and copies of shared claims carrying its own aliases.
+
+The shared index is never rebuilt for a community. The community's index is consulted only when the message
+shares at least two words (stems, or stems that share their first five letters) with one of its claims, or one
+with a claim that has a phrasing of at most three words: one word of a longer phrasing covers at most two fifths of
+it (a phrasing weighs at least two and a half times the rarest word), too little to reply on. So a community's
+layer costs nothing on messages about something else (benchmarks/communities.py counts how often it is consulted
+and checks that the gate changes no decision).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain.models import Candidate, Decision, MatchResult
+from bot.matching.matcher import MAX_MATCH_CHARS, PREFIX, ClaimMatcher, Thresholds
+from bot.matching.text import analyse, analyse_message
+
+SHORT_PHRASING = 3  # a claim with a phrasing of at most this many words is consulted on one shared word
+
+
+def merge(shared: Sequence[Candidate], local: Sequence[Candidate], top: int) -> list[Candidate]:
+    """Both rankings as one, by score; a claim in both keeps its better score (the shared one on a tie).
+
+    The leader's lead is the one its own index worked out, but no more than its margin over a runner-up from the
+    other index: two indexes' lexical keys cannot be compared, their confidences can.
+    """
+    best: dict[str, tuple[Candidate, bool]] = {}
+    for is_local, candidates in ((False, shared), (True, local)):
+        for candidate in candidates:
+            seen = best.get(candidate.claim_id)
+            if seen is None or candidate.score > seen[0].score:
+                best[candidate.claim_id] = (candidate, is_local)
+    ordered = sorted(best.values(), key=lambda pair: -pair[0].score)[:top]
+    if not ordered:
+        return []
+    leader, leader_local = ordered[0]
+    lead = leader.lead
+    if len(ordered) > 1 and ordered[1][1] != leader_local:
+        margin = (leader.score - ordered[1][0].score) / leader.score if leader.score > 0 else 0.0
+        lead = min(lead, round(margin, 6))
+    return [dataclasses.replace(leader, lead=lead)] + [dataclasses.replace(c, lead=0.0) for c, _ in ordered[1:]]
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Per claim of a community's own index: its words, their prefixes, and how many must be in a message."""
+
+    claims: tuple[tuple[frozenset[str], int], ...]
+
+    @classmethod
+    def of(cls, local: ClaimMatcher) -> Gate:
+        """Work out the words of every claim in a community's own index (once per index)."""
+        claims = []
+        for claim in local.claims:
+            phrasings = [set(analyse(v.text, v.lang).terms) for v in claim.variants()]
+            words = frozenset(t for terms in phrasings for t in terms)
+            need = 1 if any(len(terms) <= SHORT_PHRASING for terms in phrasings) else 2
+            claims.append((words, need))
+        return cls(tuple(claims))
+
+    def opens(self, terms: Sequence[str]) -> bool:
+        """Whether some claim shares enough words with a message's terms to be worth ranking."""
+        query = set(terms)
+        prefixes = {t[:PREFIX] for t in query if len(t) >= PREFIX}
+        for words, need in self.claims:
+            found = 0
+            for word in words:
+                if word in query or (len(word) >= PREFIX and word[:PREFIX] in prefixes):
+                    found += 1
+                    if found >= need:
+                        return True
+        return False
+
+
+class CommunityMatcher:
+    """The shared matcher with one community's own index on top; same interface as ClaimMatcher."""
+
+    def __init__(self, shared: ClaimMatcher, local: ClaimMatcher, gate: Gate | None = None) -> None:
+        self.shared = shared
+        self.local = local
+        self.thresholds: Thresholds = shared.thresholds
+        # Worked out once per community index and passed in again, since a view is made per message.
+        self.gate = Gate.of(local) if gate is None else gate
+
+    def __len__(self) -> int:
+        return len(self.shared) + len(self.local)
+
+    def touches(self, text: str) -> bool:
+        """Whether the message could concern one of the community's own claims (analysed once for both indexes)."""
+        return self.gate.opens(analyse_message(text[:MAX_MATCH_CHARS]).terms)
+
+    def rank(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
+        """The shared ranking, merged with the community's own when the message could concern it."""
+        shared = self.shared.rank(text, top, exclude=exclude)
+        if not len(self.local) or not self.touches(text):
+            return shared
+        return merge(shared, self.local.rank(text, top, exclude=exclude), top)
+
+    def match(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> MatchResult:
+        """Rank both and decide with the shared thresholds."""
+        ranked = self.rank(text, max(top, 2), exclude=exclude)
+        return MatchResult(self.decide(ranked), tuple(ranked[:top]))
+
+    def decide(self, ranked: Sequence[Candidate]) -> Decision:
+        """The shared matcher's decision rules, unchanged."""
+        return self.shared.decide(ranked)

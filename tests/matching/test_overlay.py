@@ -1,0 +1,73 @@
+"""A community's own index merged with the shared one at query time."""
+
+from __future__ import annotations
+
+from bot.domain.models import Alias, Candidate, Claim, Decision, Evidence, Stance, Verdict
+from bot.matching.matcher import ClaimMatcher
+from bot.matching.overlay import CommunityMatcher, Gate, merge
+
+EVIDENCE = (Evidence("Doc", "2020", "Archive", "https://example.org/doc", Stance.CONTRADICTS, "A quote."),)
+
+
+def claim(claim_id: str, text: str, *aliases: str) -> Claim:
+    return Claim(
+        id=claim_id,
+        claim=text,
+        verdict=Verdict.FALSE,
+        summary="Summary.",
+        evidence=EVIDENCE,
+        aliases=tuple(Alias(a, "en") for a in aliases),
+    )
+
+
+SHARED = ClaimMatcher(
+    [
+        claim("moon-staged", "The 1969 Moon landing was staged in a film studio"),
+        claim("wall-visible", "The Great Wall of China is visible from the Moon with the naked eye"),
+    ]
+)
+
+
+def test_merge_keeps_each_claims_better_score_and_bounds_the_leaders_lead_by_the_other_index() -> None:
+    shared = [Candidate("a", 0.6, lead=0.5), Candidate("b", 0.3, lead=0.0)]
+    local = [Candidate("c", 0.62, lead=0.9), Candidate("a", 0.4, lead=0.0)]
+    merged = merge(shared, local, 5)
+    assert [(c.claim_id, c.score) for c in merged] == [("c", 0.62), ("a", 0.6), ("b", 0.3)]
+    # c's own index said it led by 0.9; against a from the shared index it leads by (0.62 - 0.6) / 0.62 only.
+    assert round(merged[0].lead, 4) == round(0.02 / 0.62, 4) and merged[1].lead == 0.0
+
+
+def test_a_tie_across_indexes_is_never_a_lead() -> None:
+    merged = merge([Candidate("a", 0.5, lead=1.0)], [Candidate("c", 0.5, lead=1.0)], 5)
+    assert merged[0].claim_id == "a" and merged[0].lead == 0.0
+
+
+def test_a_communitys_own_claim_is_found_and_the_shared_ones_still_are() -> None:
+    local = ClaimMatcher([claim("moon-cheese", "The Moon is made of green cheese from Wisconsin")])
+    both = CommunityMatcher(SHARED, local)
+    found = both.match("the moon is made of green cheese from wisconsin, everyone knows")
+    assert found.decision is Decision.REPLY and found.best.claim_id == "moon-cheese"
+    staged = both.match("the 1969 moon landing was staged in a film studio")
+    assert staged.best.claim_id == "moon-staged" and staged == SHARED.match(
+        "the 1969 moon landing was staged in a film studio"
+    )
+    assert both.match("the moon is made of green cheese", exclude=frozenset({"moon-cheese"})).decision is not (
+        Decision.REPLY
+    )
+
+
+def test_a_local_alias_of_a_shared_claim_finds_it() -> None:
+    slang = "astronauts never left low earth orbit in sixty nine"
+    aliased = claim("moon-staged", "The 1969 Moon landing was staged in a film studio", slang)
+    both = CommunityMatcher(SHARED, ClaimMatcher([aliased]))
+    assert SHARED.match(slang).decision is Decision.NONE
+    assert both.match(slang).best.claim_id == "moon-staged"
+
+
+def test_the_gate_opens_on_two_shared_words_or_one_of_a_short_phrasing() -> None:
+    long = Gate.of(ClaimMatcher([claim("moon-cheese", "The Moon is made of green cheese from Wisconsin")]))
+    assert not long.opens(["cheese"]) and long.opens(["chees", "wisconsin"])
+    short = Gate.of(ClaimMatcher([claim("cheese-moon", "Cheese moon")]))
+    assert short.opens(["chees"])
+    # Words that share their first five letters count, as they do in the confidence.
+    assert long.opens(["wisconsinit", "chees"])
