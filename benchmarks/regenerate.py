@@ -565,11 +565,24 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
 
+def shown_arguments(argv: Sequence[str]) -> list[str]:
+    """The command line as the README shows it: where the file and the raw outputs went is not part of it."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--readme", "--results"):
+            skip = True
+        elif not arg.startswith(("--readme=", "--results=")):
+            shown.append(arg)
+    return shown
+
+
 def machine_block(context: Context, argv: Sequence[str], semantic: dict[str, Any] | None, pg: str) -> str:
     changed = [line for line in git("status", "--porcelain").splitlines() if not line.endswith("benchmarks/README.md")]
     tree = "with uncommitted changes" if changed else "clean working tree"
     lines = [
-        f"- **Command**: `python -m benchmarks.regenerate {' '.join(map(shlex.quote, argv))}`"
+        f"- **Command**: `python -m benchmarks.regenerate {' '.join(map(shlex.quote, shown_arguments(argv)))}`"
         + (" (quick: small sizes, not for publishing)" if context.quick else ""),
         f"- **Commit**: `{git('rev-parse', '--short', 'HEAD')}` ({tree})",
         f"- **Machine**: {cpu_description()}; {platform_line()}",

@@ -17,6 +17,7 @@ from benchmarks.regenerate import (
     masked,
     render,
     replace_blocks,
+    shown_arguments,
 )
 
 TEXT = """# Benchmarks
@@ -121,3 +122,8 @@ def test_a_timing_block_prints_its_load_average_and_a_quality_block_its_output()
     assert "before / after: 0.51 / 0.84" in text
     clef = next(f for f in FIGURES if f.name == "clef2020")
     assert "Load average" not in render(clef, [Outcome("python -m benchmarks.clef2020 X", "MAP", 0, 1.0, 0.5, 0.5)])
+
+
+def test_the_machine_block_shows_the_command_without_where_its_output_went() -> None:
+    argv = ["../shared", "--readme", "/tmp/x.md", "--results=/tmp/r", "--semantic-python", "../semvenv/bin/python"]
+    assert shown_arguments(argv) == ["../shared", "--semantic-python", "../semvenv/bin/python"]
