@@ -659,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check_determinism:
         figures = [f for f in figures if f.quality and (args.semantic_python or not f.semantic)]
     for needed in (Path(args.shared) / "benchmarks" / "clef2020", Path(args.shared) / "eval" / "nato-dev.jsonl"):
-        if not (ROOT / needed if not needed.is_absolute() else needed).exists() and not needed.exists():
+        if not needed.exists():
             parser.error(f"{needed} not found: give the shared folder that holds benchmarks/clef2020 and eval/")
     readme_text = args.readme.read_text(encoding="utf-8")
     wanted = [f.name for f in figures] + ([] if names else ["machine"])
