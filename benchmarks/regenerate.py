@@ -111,7 +111,6 @@ def share(key: str) -> Callable[[dict[str, Any], dict[str, Any]], str]:
     return lambda r, first: f"{r[key]:.0%}"
 
 
-LOAD = Column("Load average before / after", several("_load_before", "_load_after", digits=2))
 CLEF = "{clef}"
 JSON = ("--json", "{json}")
 
@@ -192,7 +191,6 @@ FIGURES: tuple[Figure, ...] = (
             Column("Unanswered", number("unanswered")),
             Column("Reply p50 / p99, ms", several("reply_p50_ms", "reply_p99_ms")),
             Column("Events/s", number("events_per_second", 1)),
-            LOAD,
         ),
     ),
     Figure(
@@ -220,7 +218,6 @@ FIGURES: tuple[Figure, ...] = (
             Column("Resumes", number("gateway_resumes")),
             Column("Reply p50 / p99 / max, ms", several("reply_p50_ms", "reply_p99_ms", "reply_max_ms")),
             Column("Messages/s", number("messages_per_second", 1)),
-            LOAD,
         ),
     ),
     Figure(
@@ -417,7 +414,7 @@ def run_one(figure: Figure, run: Run, index: int, context: Context, env: dict[st
     if json_path.exists():
         for line in json_path.read_text().splitlines():
             record = json.loads(line)
-            records.append({**record, "_load_before": before, "_load_after": after, "_seconds": seconds})
+            records.append(record)
     return Outcome(command, done.stdout, done.returncode, seconds, before, after, records)
 
 
@@ -459,10 +456,9 @@ def render(figure: Figure, outcomes: Sequence[Outcome]) -> str:
             f"{o.command}   # {r.label}" if r.label else o.command for r, o in zip(figure.runs, outcomes, strict=True)
         ]
         took = sum(o.seconds for o in outcomes)
-        return "\n".join(
-            [*lines, "", "```sh", *commands, "```", "", f"Load average (1 min) before and after each run above; "
-             f"{took:.0f} s in all (2 means both cores busy)."]
-        )  # fmt: skip
+        loads = [f"load average (1 min) before / after: {o.load_before:.2f} / {o.load_after:.2f}" for o in outcomes]
+        footer = f"{took:.0f} s in all; " + "; ".join(loads) + " (2 means both cores busy)."
+        return "\n".join([*lines, "", "```sh", *commands, "```", "", footer[0].upper() + footer[1:]])
     parts = []
     for outcome in outcomes:
         parts += ["```sh", outcome.command, "```", "", "```", outcome.output.rstrip("\n"), "```"]

@@ -127,3 +127,11 @@ def test_a_timing_block_prints_its_load_average_and_a_quality_block_its_output()
 def test_the_machine_block_shows_the_command_without_where_its_output_went() -> None:
     argv = ["../shared", "--readme", "/tmp/x.md", "--results=/tmp/r", "--semantic-python", "../semvenv/bin/python"]
     assert shown_arguments(argv) == ["../shared", "--semantic-python", "../semvenv/bin/python"]
+
+
+def test_a_table_gives_each_runs_load_average() -> None:
+    figure = next(f for f in FIGURES if f.name == "discord-load")
+    outcomes = [Outcome(f"python -m benchmarks.discord_load {i}", "", 0, 10.0, 0.1 * i, 0.2 * i, []) for i in range(6)]
+    text = render(figure, outcomes)
+    assert "60 s in all; load average (1 min) before / after: 0.00 / 0.00;" in text.lower()
+    assert "0.50 / 1.00 (2 means both cores busy)." in text
