@@ -458,9 +458,11 @@ def render(figure: Figure, outcomes: Sequence[Outcome]) -> str:
             f"{o.command}   # {r.label}" if r.label else o.command for r, o in zip(figure.runs, outcomes, strict=True)
         ]
         took = sum(o.seconds for o in outcomes)
-        loads = [f"load average (1 min) before / after: {o.load_before:.2f} / {o.load_after:.2f}" for o in outcomes]
-        footer = f"{took:.0f} s in all; " + "; ".join(loads) + " (2 means both cores busy)."
-        return "\n".join([*lines, "", "```sh", *commands, "```", "", footer[0].upper() + footer[1:]])
+        loads = ", ".join(f"{o.load_before:.2f} / {o.load_after:.2f}" for o in outcomes)
+        footer = (
+            f"{took:.0f} s in all; load average (1 min) before / after each command: {loads} (2 means both cores busy)."
+        )
+        return "\n".join([*lines, "", "```sh", *commands, "```", "", footer])
     parts = []
     for outcome in outcomes:
         parts += ["```sh", outcome.command, "```", "", "```", outcome.output.rstrip("\n"), "```"]

@@ -133,7 +133,7 @@ def test_a_table_gives_each_runs_load_average() -> None:
     figure = next(f for f in FIGURES if f.name == "discord-load")
     outcomes = [Outcome(f"python -m benchmarks.discord_load {i}", "", 0, 10.0, 0.1 * i, 0.2 * i, []) for i in range(6)]
     text = render(figure, outcomes)
-    assert "60 s in all; load average (1 min) before / after: 0.00 / 0.00;" in text.lower()
+    assert "60 s in all; load average (1 min) before / after each command: 0.00 / 0.00, 0.10 / 0.20," in text
     assert "0.50 / 1.00 (2 means both cores busy)." in text
 
 
