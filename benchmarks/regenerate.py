@@ -727,6 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(1, 5, 15 min) at the start {' '.join(f'{x:.2f}' for x in load_start)}, at the end "
                 f"{' '.join(f'{x:.2f}' for x in load_end)} (2 means both cores busy)"
             )
+    if names:
+        contents["machine"] = with_rerun_note(readme_text, names, git("rev-parse", "--short", "HEAD"))
     updated = replace_blocks(readme_text, contents)
     target = results / "README.md" if failed or (args.quick and args.readme == README) else args.readme
     target.write_text(updated, encoding="utf-8")
@@ -734,6 +736,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for failure in failed:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def with_rerun_note(text: str, names: Sequence[str], commit: str) -> str:
+    """The machine block with a line saying which blocks a later `--only` run replaced, when and at which commit."""
+    start, end = blocks_in(text)["machine"]
+    note = f"- **Rerun with `--only`**: {', '.join(names)} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at `{commit}`"
+    return text[start:end].strip("\n") + "\n" + note
 
 
 def check_determinism(figures: Sequence[Figure], context: Context) -> int:

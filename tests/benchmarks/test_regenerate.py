@@ -18,6 +18,7 @@ from benchmarks.regenerate import (
     render,
     replace_blocks,
     shown_arguments,
+    with_rerun_note,
 )
 
 TEXT = """# Benchmarks
@@ -141,3 +142,10 @@ def test_fuzz_compares_its_counts_but_not_the_replies_the_clock_refused() -> Non
     a = "12,000 events (seed 1), 9,391 replies rendered\n  discord pings 0"
     assert masked(a) == masked(a.replace("9,391", "9,282"))
     assert masked(a) != masked(a.replace("pings 0", "pings 1"))
+
+
+def test_a_partial_rerun_is_noted_in_the_machine_block() -> None:
+    text = "<!-- figures:machine begin -->\n- **Commit**: `abc`\n<!-- figures:machine end -->\n"
+    block = with_rerun_note(text, ["speed", "fuzz"], "def")
+    assert block.startswith("- **Commit**: `abc`\n- **Rerun with `--only`**: speed, fuzz on ")
+    assert block.endswith("at `def`")
