@@ -231,6 +231,13 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in require(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def append_json(path: Path | None, record: object) -> None:
+    """One run's figures as a line of JSON at the end of `path` (`--json`), for benchmarks.regenerate's tables."""
+    if path is not None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, SEED, machine, read_jsonl
+from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, SEED, append_json, machine, read_jsonl
 from bot.adapters.discord.client import FactbotClient
 from bot.adapters.discord.endpoints import Endpoints, redirected
 from bot.adapters.discord.settings import DiscordSettings
@@ -154,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duplicates", type=float, default=0.0, help="share of messages delivered twice")
     parser.add_argument("--drop-every", type=int, default=0, help="drop the gateway connection every N messages")
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--json", type=Path, help="also append the figures to this file as one line of JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the figures are the output; errors still show
     for name in list(os.environ):
@@ -173,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, value in figures.items():
         print(f"  {key:24} {value:,.1f}" if isinstance(value, float) else f"  {key:24} {value}")
     print(f"  machine: {machine()}")
+    append_json(args.json, figures)
     return 0 if figures["duplicate_replies"] == 0 and figures["payload_rule_violations"] == 0 else 1
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, ROOT, SEED, machine, read_jsonl
+from benchmarks.common import CLAIMS_DIR, DEFAULT_NATO, ROOT, SEED, append_json, machine, read_jsonl
 from tests.fakes import fake_discord as fd
 from tests.scratch_databases import create_scratch_database, drop_scratch_database
 
@@ -328,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="messages per second in the paced pass")
     parser.add_argument("--database", default=os.environ.get("FACTBOT_TEST_DATABASE_URL") or DEFAULT_ADMIN_URL,
                         help="PostgreSQL server (a database there is created and dropped per run)")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="append each process count's figures to this file as JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     texts = [str(line["text"]) for line in read_jsonl(DEFAULT_NATO)]
@@ -356,7 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{p['other_cpu_s']:.1f} CPU s in {p['seconds']:.1f} s"
         )
     print(f"machine: {machine()}, {os.cpu_count()} CPUs")
-    print(json.dumps(results, indent=1))
+    for result in results:
+        append_json(args.json, result)
     ok = all(r["exit_codes"] == [0] * r["processes"] and r["violations"] == 0 for r in results)
     ok = ok and all(
         r[k]["answered_messages"] == r[k]["messages"] == r[k]["replies"] and not r[k]["failed_replies"]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.common import CLAIMS_DIR, SEED, machine
+from benchmarks.common import CLAIMS_DIR, SEED, append_json, machine
 from bot.adapters.slack.app import build_bot
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.web import HttpServer
@@ -129,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="deliveries in flight at once")
     parser.add_argument("--rate", type=float, default=0.0, help="events per second (default 0: all at once)")
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--json", type=Path, help="also append the figures to this file as one line of JSON")
     args = parser.parse_args(argv)
     for name in list(os.environ):
         if name.startswith(("SLACK_", "DATABASE_", "CATALOGUE_", "POLICY_", "MODERATORS_")):
@@ -144,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, value in figures.items():
         print(f"  {key:24} {value:,.1f}" if isinstance(value, float) else f"  {key:24} {value}")
     print(f"  machine: {machine()}")
+    append_json(args.json, figures)
     ok = (
         figures["acks_200_under_3s"] == figures["deliveries"]
         and figures["duplicate_replies"] == 0

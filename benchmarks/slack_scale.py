@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -34,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from benchmarks.common import CLAIMS_DIR, SEED, machine
+from benchmarks.common import CLAIMS_DIR, SEED, append_json, machine
 from benchmarks.slack_load import percentile, phrases
 from bot.storage.db import normalise_url
 from tests.adapters.slack.processes import (
@@ -236,9 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("    WARNING: other processes used the CPUs during this run; the figures are not clean")
             for key, value in figures.items():
                 print(f"    {key:22} {value:,.3f}" if isinstance(value, float) else f"    {key:22} {value}")
-            if args.json:
-                with args.json.open("a") as out:
-                    out.write(json.dumps({"events": args.events, "deliveries": args.deliveries, **figures}) + "\n")
+            append_json(args.json, {"events": args.events, "deliveries": args.deliveries, **figures})
             ok &= figures["duplicate_replies"] == 0 and figures["unanswered"] == 0 and figures["non_200"] == 0
     print(f"\n  machine: {machine()}; {os.cpu_count()} CPUs")
     return 0 if ok else 1
