@@ -89,6 +89,8 @@ CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
 # When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up comes first
 # (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md).
 SWAP_MARGIN = 0.1
+# Up to this many repairable words, an index keeps no typo-repair buckets and picks candidates out on demand.
+SMALL_VOCABULARY = 1000
 # Sums over sets run in an order Python's hash seed decides, so the last bits of a float may differ between runs:
 # values are rounded to this many digits before they are compared, and equal ones keep their catalogue order.
 DIGITS = 12
@@ -258,11 +260,22 @@ class ClaimMatcher:
         self._anchors = tuple(anchor_sets(analysed))
         del analysed
         self._surface_stems = {w: t for w, t in surface_stems.items() if w.isalpha()}
-        self._typo_buckets: dict[tuple[int, str], list[str]] = {}
-        for word in self._surface_stems:
-            if len(word) >= TYPO_MIN_LENGTH - 1:
+        # Repair candidates by (length, first or second letter). A small index (a community's own claims) keeps
+        # only its words by length and picks a bucket out on demand: the same words in the same order, for a
+        # fraction of the memory.
+        self._typo_buckets: dict[tuple[int, str], list[str]] | None = None
+        self._words_by_length: dict[int, tuple[str, ...]] = {}
+        repairable = [word for word in self._surface_stems if len(word) >= TYPO_MIN_LENGTH - 1]
+        if len(repairable) > SMALL_VOCABULARY:
+            self._typo_buckets = {}
+            for word in repairable:
                 for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):  # in order: no hash seed
                     self._typo_buckets.setdefault(key, []).append(word)
+        else:
+            by_length: dict[int, list[str]] = {}
+            for word in repairable:
+                by_length.setdefault(len(word), []).append(word)
+            self._words_by_length = {length: tuple(words) for length, words in by_length.items()}
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -299,9 +312,14 @@ class ClaimMatcher:
     def _repair(self, word: str) -> str | None:
         """The catalogue word a misspelt word most likely meant, if one is close enough."""
         choices: list[str] = []
+        buckets = self._typo_buckets
         for length in (len(word) - 1, len(word), len(word) + 1):
             for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
-                choices.extend(self._typo_buckets.get(key, ()))
+                if buckets is not None:
+                    choices.extend(buckets.get(key, ()))
+                else:
+                    letter = key[1]
+                    choices.extend(w for w in self._words_by_length.get(length, ()) if letter in (w[0], w[1]))
         if not choices:
             return None
         found = process.extractOne(

@@ -326,3 +326,20 @@ def test_excluded_claims_are_left_out_of_one_query_without_touching_the_index(ma
     assert [c.claim_id for c in without] == [c.claim_id for c in full if c.claim_id != leader][: len(without)]
     assert matcher.rank(text, 5) == full  # the next query sees the whole catalogue again
     assert matcher.match(text, exclude=frozenset({"no-such-claim"})).candidates == matcher.match(text).candidates
+
+
+def test_a_small_index_repairs_typos_exactly_as_a_bucketed_one(monkeypatch) -> None:
+    # A community's small index picks repair candidates out on demand instead of keeping buckets: same words,
+    # same order, so the same repairs and rankings.
+    claims = load_claims(ROOT / "claims")
+    on_demand = ClaimMatcher(claims)
+    monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+    bucketed = ClaimMatcher(claims)
+    assert on_demand._typo_buckets is None and bucketed._typo_buckets
+    for text in (
+        "nato promissed gorbachov not to expnad eastwrd",
+        "bakr said not one inhc to the east",
+        "the two plus for treaty bans foriegn troops",
+        "yeltsn had no objecton to polnad joinig",
+    ):
+        assert on_demand.rank(text, 5) == bucketed.rank(text, 5), text

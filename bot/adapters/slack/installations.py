@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, and_, text
 
 from bot.adapters.slack.manifest import INSTALL_PATH, REDIRECT_PATH
 from bot.adapters.slack.settings import SlackSettings
@@ -33,12 +35,35 @@ async def create_tables(database: Database, *metadatas: MetaData) -> None:
             await connection.run_sync(metadata.create_all)
 
 
+class OneTimeStates(AsyncSQLAlchemyOAuthStateStore):
+    """Bolt's state store, with a state consumed by one DELETE in a write transaction.
+
+    The library's own consume reads, then deletes: on SQLite a read transaction that must become a write one
+    fails at once ("database is locked") when another connection wrote meanwhile, and it turns any error into
+    "invalid state", so a busy moment refused a real install. One write statement waits for the lock (busy
+    timeout), a state still counts once across processes, and a database failure is raised, not hidden.
+    """
+
+    def __init__(self, database: Database, expiration_seconds: int) -> None:
+        super().__init__(expiration_seconds=expiration_seconds, engine=database.engine)
+        self._database = database
+
+    async def async_consume(self, state: str) -> bool:
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        column = self.oauth_states.c
+        async with self._database.transaction() as connection:
+            deleted = await connection.execute(
+                self.oauth_states.delete().where(and_(column.state == state, column.expire_at > now))
+            )
+        return deleted.rowcount == 1
+
+
 async def installation_stores(
     client_id: str, database: Database
 ) -> tuple[AsyncSQLAlchemyInstallationStore, AsyncSQLAlchemyOAuthStateStore]:
     """The installation and state stores on factbot's engine, with their tables in place."""
     installations = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=database.engine)
-    states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=database.engine)
+    states = OneTimeStates(database, STATE_SECONDS)
     await create_tables(database, installations.metadata, states.metadata)
     return installations, states
 
