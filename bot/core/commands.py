@@ -15,7 +15,7 @@ from bot.core.live import LiveCatalogue, Snapshot
 from bot.core.metrics import Metrics
 from bot.core.offload import off_loop
 from bot.core.params import Args, Kind, Param, usage
-from bot.core.permissions import Authority, community_of
+from bot.core.permissions import Authority
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
 from bot.domain.models import Actor, Origin, Reply, ReplyAction, ReplyKind, StoredClaim
@@ -42,7 +42,7 @@ class CommandContext:
     @property
     def community(self) -> str:
         """The community the command was used in; a community moderator's power ends at its border."""
-        return community_of(self.origin)
+        return self.origin.community
 
 
 Handler = Callable[[CommandContext, Args], Awaitable[list[Reply]]]

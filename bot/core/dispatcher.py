@@ -19,7 +19,7 @@ from bot.core.metrics import Metrics
 from bot.core.offload import off_loop
 from bot.core.params import Args, read_line, read_options
 from bot.core.parsing import CommandError
-from bot.core.permissions import AccessConfig, Authority, authority, community_of
+from bot.core.permissions import AccessConfig, Authority, authority
 from bot.core.policy import ReplyPolicy
 from bot.core.services import Stores
 from bot.core.trial import hold
@@ -229,7 +229,7 @@ class Dispatcher:
         )
         if self.stores.audit is not None:
             detail = {"reason": f"not {needed}"}
-            await self.stores.audit.record(actor, spec.name, how, "refused", detail, community_of(origin))
+            await self.stores.audit.record(actor, spec.name, how, "refused", detail, origin.community)
         return refusal(spec)
 
     async def _run(

@@ -6,7 +6,7 @@ from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused
 from bot.core.params import Args, Kind, Param
 from bot.core.parsing import CommandError
-from bot.core.permissions import Authority, community_of
+from bot.core.permissions import Authority
 from bot.domain.models import FEEDBACK_ACTIONS, Reply, ReplyAction
 from bot.domain.textcut import shorten
 
@@ -40,7 +40,7 @@ async def reply_details(ctx: CommandContext, args: Args) -> list[Reply]:
     if log is None:
         raise EditRefused("Reply details need the database; this factbot runs from a YAML directory (--catalogue).")
     record = await log.details(reference)
-    if record is not None and ctx.authority < Authority.EDITOR and community_of(record.origin) != ctx.community:
+    if record is not None and ctx.authority < Authority.EDITOR and record.origin.community != ctx.community:
         record = None  # another community's reply: as unknown here as one past retention
     if record is None:
         raise CommandError("That reply is no longer known (replies are kept for the retention period).")

@@ -15,6 +15,8 @@ from bot.catalogue.schema import EVIDENCE_FIELDS, MAX_ALIASES, check_claim_text,
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.moderation import (
+    ALIAS_PARAMS,
+    ALIAS_REF,
     EDITABLE_FIELDS,
     EVIDENCE_PARAMS,
     ID,
@@ -257,8 +259,6 @@ async def local_undo(ctx: CommandContext, args: Args) -> list[Reply]:
 def register(registry: CommandRegistry) -> None:
     """Add the community's own claims and aliases."""
     moderator = Authority.COMMUNITY_MODERATOR
-    text = Param("text", Kind.TEXT, "How people say it", max_length=500)
-    lang = Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3)
     revision = Param("revision", Kind.NUMBER, "The revision's number in local history", what="revision")
     specs = [
         CommandSpec(
@@ -292,14 +292,14 @@ def register(registry: CommandRegistry) -> None:
             "local alias",
             "add a way people say a claim, matched in this community only",
             local_alias,
-            (ID, text, lang),
+            (ID, *ALIAS_PARAMS),
             authority=moderator,
         ),
         CommandSpec(
             "local unalias",
             "remove an alias this community added",
             local_unalias,
-            (ID, Param("alias", Kind.TEXT, "The alias's text, or its number", label="TEXT or NUMBER")),
+            (ID, ALIAS_REF),
             authority=moderator,
         ),
         CommandSpec(

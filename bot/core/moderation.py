@@ -455,6 +455,13 @@ async def undo(ctx: CommandContext, args: Args) -> list[Reply]:
 
 
 ID = Param("id", Kind.TARGET, "The claim's id (autocompleted)", max_length=200, label="ID[@VERSION]")
+# How an alias is given (its text and language) and how an existing one is named; shared and community commands
+# take the same.
+ALIAS_PARAMS = (
+    Param("text", Kind.TEXT, "How people say it", max_length=MAX_ALIAS),
+    Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3),
+)
+ALIAS_REF = Param("alias", Kind.TEXT, "The alias's text, or its number", label="TEXT or NUMBER")
 EVIDENCE_PARAMS = (
     Param("title", Kind.TEXT, "The document's title", max_length=MAX_TITLE),
     Param("date", Kind.WORD, "YYYY, YYYY-MM or YYYY-MM-DD", max_length=10),
@@ -515,11 +522,7 @@ def register(registry: CommandRegistry) -> None:
             "alias add",
             "add another way people say a claim",
             alias_add,
-            (
-                ID,
-                Param("text", Kind.TEXT, "How people say it", max_length=MAX_ALIAS),
-                Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3),
-            ),
+            (ID, *ALIAS_PARAMS),
             authority=editor,
             form=ALIAS_ADD,
             form_handler=alias_add_form,
@@ -528,7 +531,7 @@ def register(registry: CommandRegistry) -> None:
             "alias remove",
             "remove an alias",
             alias_remove,
-            (ID, Param("alias", Kind.TEXT, "The alias's text, or its number", label="TEXT or NUMBER")),
+            (ID, ALIAS_REF),
             authority=editor,
         ),
         CommandSpec(

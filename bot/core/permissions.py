@@ -53,11 +53,6 @@ class AccessConfig:
         )
 
 
-def community_of(origin: Origin) -> str:
-    """The community an event happened in: `platform:workspace`, or `platform:` for a direct message."""
-    return f"{origin.platform}:{origin.workspace_id}"
-
-
 def _listed(actor: Actor, user_ids: frozenset[str], role_ids: frozenset[str], workspaces: Iterable[str]) -> bool:
     prefixes = [f"{actor.platform}:{w}:" if w else f"{actor.platform}:" for w in workspaces]
     if any(f"{p}{actor.user_id}" in user_ids for p in prefixes):

@@ -15,6 +15,7 @@ from bot.catalogue.schema import EVIDENCE_FIELDS, check_claim_text, check_lang, 
 from bot.core.commands import CommandContext, CommandRegistry, CommandSpec, info
 from bot.core.errors import EditRefused, UnknownClaim
 from bot.core.moderation import (
+    ALIAS_PARAMS,
     EDITABLE_FIELDS,
     EVIDENCE_PARAMS,
     ID,
@@ -235,11 +236,7 @@ def register(registry: CommandRegistry) -> None:
             "propose alias",
             "propose another way people say a shared claim",
             propose_alias,
-            (
-                ID,
-                Param("text", Kind.TEXT, "How people say it", max_length=500),
-                Param("lang", Kind.WORD, "Its language (en, de, ru, ...)", required=False, max_length=3),
-            ),
+            (ID, *ALIAS_PARAMS),
             authority=moderator,
         ),
         CommandSpec(

@@ -11,7 +11,7 @@ from bot.core.forms import REPORT
 from bot.core.moderation import EVIDENCE_PARAMS, NEW_CLAIM_PARAMS, add_alias, evidence_from, new_claim, saved
 from bot.core.params import Args, Kind, Param
 from bot.core.parsing import CommandError
-from bot.core.permissions import Authority, community_of
+from bot.core.permissions import Authority
 from bot.core.ports import ReportQueue
 from bot.core.trial import held_cards
 from bot.domain.models import Reply, Report, ReportState
@@ -88,7 +88,7 @@ def _verb(state: ReportState) -> str:
 async def _visible_report(ctx: CommandContext, number: int) -> Report | None:
     """A report this person may see: editors see every community's, community moderators only their own."""
     item = await queue_of(ctx).get(number)
-    if item is not None and ctx.authority < Authority.EDITOR and community_of(item.origin) != ctx.community:
+    if item is not None and ctx.authority < Authority.EDITOR and item.origin.community != ctx.community:
         raise CommandError(f"There is no report #{number} in this community; `queue list` shows the open ones.")
     return item
 

@@ -131,6 +131,11 @@ class Actor:
     is_platform_admin: bool = False
 
 
+def community_name(platform: str, workspace_id: str) -> str:
+    """How permissions, audit rows, reports and queues name a community: `platform:workspace`."""
+    return f"{platform}:{workspace_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where an event happened, so replies go back to the same place."""
@@ -141,6 +146,11 @@ class Origin:
     message_id: str | None = None
     thread_id: str | None = None
     is_direct: bool = False
+
+    @property
+    def community(self) -> str:
+        """The community it happened in: `platform:workspace`, or `platform:` for a direct message."""
+        return community_name(self.platform, self.workspace_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,7 @@ class SqlChannelStore:
                     "trial": new.trial,
                     "muted_until": new.muted_until.isoformat() if new.muted_until else None,
                 },
-                community=f"{origin.platform}:{origin.workspace_id}",
+                community=origin.community,
             )
         self._cache[channel_key(origin)] = new
         return new

@@ -92,7 +92,7 @@ class SqlCommunityStore:
                     outcome="ok",
                     now=now,
                     detail={"reason": reason},
-                    community=f"{origin.platform}:{origin.workspace_id}",
+                    community=origin.community,
                 )
         self.invalidate()
         return changed

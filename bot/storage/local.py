@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.catalogue.schema import claim_to_dict, parse_claim
 from bot.core.errors import ClaimExists, EditRefused, NothingChanged, StaleVersion, UnknownClaim, UnknownRevision
-from bot.domain.models import Actor, Alias, ClaimStatus, LocalLayer, LocalRevision, Origin, StoredClaim
+from bot.domain.models import Actor, Alias, ClaimStatus, LocalLayer, LocalRevision, Origin, StoredClaim, community_name
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label, person_label
 from bot.storage.db import Database
@@ -35,11 +35,6 @@ Change = Callable[[dict[str, Any] | None], dict[str, Any]]
 def community_key(origin: Origin) -> CommunityKey:
     """The community an event happened in, as the tables key it."""
     return (origin.platform, origin.workspace_id)
-
-
-def community_name(key: CommunityKey) -> str:
-    """`platform:workspace`, as audit rows and permissions name a community."""
-    return f"{key[0]}:{key[1]}"
 
 
 def _aliases(data: dict[str, Any]) -> tuple[Alias, ...]:
@@ -86,7 +81,7 @@ class SqlLocalClaimStore:
         if cached is not None and cached.fingerprint == fingerprint:
             return cached
         if not fingerprint:
-            return LocalLayer(community_name(key), 0, {}, {})
+            return LocalLayer(community_name(*key), 0, {}, {})
         layer = await self._load(key)
         self._layers[key] = layer
         return layer
@@ -94,7 +89,7 @@ class SqlLocalClaimStore:
     async def _load(self, key: CommunityKey) -> LocalLayer:
         async with self.database.reading() as connection:
             rows = (await connection.execute(select(community_claims).where(*self._where(key)))).all()
-        name = community_name(key)
+        name = community_name(*key)
         claims: dict[str, StoredClaim] = {}
         aliases: dict[str, tuple[Alias, ...]] = {}
         for row in rows:
@@ -142,7 +137,7 @@ class SqlLocalClaimStore:
         `create`: True only creates, False only changes, None either.
         """
         now = self.clock()
-        community = community_name(key)
+        community = community_name(*key)
         async with self.database.transaction() as connection:
             row = await self._locked_row(connection, key, claim_id)
             if (row is None and create is False) or (row is not None and row.kind != kind):
@@ -240,7 +235,7 @@ class SqlLocalClaimStore:
             version,
             self.clock(),
             actor_label(actor),
-            community=community_name(community_key(origin)),
+            community=origin.community,
         )
 
     async def update(
@@ -275,7 +270,9 @@ class SqlLocalClaimStore:
             expected_version=expected_version,
             note=note,
         )
-        return StoredClaim(parse_claim(after), version, self.clock(), actor_label(actor), community=community_name(key))
+        return StoredClaim(
+            parse_claim(after), version, self.clock(), actor_label(actor), community=community_name(*key)
+        )
 
     async def set_aliases(
         self,
@@ -301,7 +298,7 @@ class SqlLocalClaimStore:
     def _revision(row: Any) -> LocalRevision:
         return LocalRevision(
             id=row.id,
-            community=f"{row.platform}:{row.workspace_id}",
+            community=community_name(row.platform, row.workspace_id),
             claim_id=row.claim_id,
             kind=row.kind,
             version=row.version,

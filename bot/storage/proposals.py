@@ -16,10 +16,6 @@ from bot.storage.time import Clock, as_utc, utc_now
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 
 
-def _community(origin: Origin) -> str:
-    return f"{origin.platform}:{origin.workspace_id}"
-
-
 class SqlProposalStore:
     """The editors' queue of proposals; each is decided once, whoever tries at the same time."""
 
@@ -57,7 +53,7 @@ class SqlProposalStore:
     ) -> Proposal:
         """Queue a proposal from the community an event happened in (audited there)."""
         now = self.clock()
-        community = _community(origin)
+        community = origin.community
         async with self.database.transaction() as connection:
             result = await connection.execute(
                 insert(proposals)
@@ -98,7 +94,7 @@ class SqlProposalStore:
         """Open proposals (or all, newest first): of one community, or (None) of every community."""
         query = select(proposals)
         if community is not None:
-            query = query.where(proposals.c.community == _community(community))
+            query = query.where(proposals.c.community == community.community)
         if not include_decided:
             query = query.where(proposals.c.state == OPEN)
         query = query.order_by(proposals.c.id.desc()).limit(limit)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from bot.domain.models import Actor, Origin, Report, ReportState
+from bot.domain.models import Actor, Origin, Report, ReportState, community_name
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database
@@ -114,7 +114,7 @@ class SqlReportStore:
                 outcome="ok",
                 now=now,
                 detail={"resolution": resolution},
-                community=f"{row.platform}:{row.workspace_id}",
+                community=community_name(row.platform, row.workspace_id),
             )
         return self._report(row)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from bot.domain.models import Actor, HeldReply, HeldState, MatchResult, Origin
+from bot.domain.models import Actor, HeldReply, HeldState, MatchResult, Origin, community_name
 from bot.storage.audit import write_audit
 from bot.storage.claims import actor_label
 from bot.storage.db import Database
@@ -128,7 +128,7 @@ class SqlTrialStore:
                 outcome="ok",
                 now=now,
                 detail={"channel": row.channel_id, "message": row.message_id, "note": note},
-                community=f"{row.platform}:{row.workspace_id}",
+                community=community_name(row.platform, row.workspace_id),
             )
         return self._held(row)
 

@@ -160,3 +160,24 @@ async def test_local_history_is_sealed_like_the_shared_one(services):
                 await connection.execute(statement, parameters)
             await connection.rollback()
         assert (await connection.execute(select(community_claim_revisions))).one() == real
+
+
+async def test_a_community_claim_written_to_ping_and_link_is_inert_on_both_platforms(services):
+    # Any server owner is a community moderator of their own server: what they write reaches chat through
+    # factbot's renderers, which must ping nobody and link nothing but the evidence URL they gave.
+    from benchmarks.fuzz import inspect
+
+    # No "|" in it: that separates the command's fields.
+    hostile = "@everyone <!channel> <@U1ABC> [prize](https://evil.example) <https://evil.example>"
+    line = (
+        f"local add moon-cheese | The Moon is made of green cheese from Wisconsin {hostile} | false | {hostile} | "
+        f"{hostile} | 1972 | NASA | https://example.org/apollo | contradicts | {hostile}"
+    )
+    [saved] = await services.dispatcher.run_command(OWNER2, here("w2"), line)
+    assert "in this community only" in saved.text, saved.text
+    [reply] = await check(services, "w2", CHEESE)
+    assert reply.claim.id == "moon-cheese" and "@everyone" in json.dumps(reply.claim.summary)
+    assert not any(inspect(reply, {"https://example.org/apollo"}).values())
+    member = make_actor("q", workspace="w2")
+    [shown] = await services.dispatcher.run_command(member, here("w2"), "claim show moon-cheese")
+    assert not any(inspect(shown, {"https://example.org/apollo"}).values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.permissions import AccessConfig, Authority, authority, community_of
+from bot.core.permissions import AccessConfig, Authority, authority
 from bot.domain.models import Actor, Origin
 from bot.settings import ModeratorSettings, SettingsError, load_settings
 
@@ -77,5 +77,5 @@ def test_an_actor_from_another_platform_has_no_authority_here():
 
 
 def test_community_names_platform_and_workspace():
-    assert community_of(origin("g1")) == "discord:g1"
-    assert community_of(origin("T1", platform="slack")) == "slack:T1"
+    assert origin("g1").community == "discord:g1"
+    assert origin("T1", platform="slack").community == "slack:T1"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,7 +29,7 @@ MAX_CACHED = 10_000
 class WorkspaceAdmins:
     """Marks an actor as a platform admin when Slack says they own or administer the workspace they act in."""
 
-    def __init__(self, *, enabled: bool, clock: Any = time.monotonic) -> None:
+    def __init__(self, *, enabled: bool, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = enabled
         self._clock = clock
         self._known: OrderedDict[tuple[str, str], tuple[float, bool]] = OrderedDict()
