@@ -40,8 +40,9 @@ def _words(text: str) -> list[tuple[str, bool]]:
     return found
 
 
-def anchor_sets(phrasings: Sequence[Sequence[tuple[str, Analysed]]]) -> list[frozenset[str]]:
-    """Each claim's anchors (index terms), from its phrasings as (original text, analysis) pairs.
+def anchor_sets(phrasings: Sequence[Sequence[tuple[str, Analysed]]]) -> list[tuple[str, ...]]:
+    """Each claim's anchors (index terms, sorted; a tuple is a fifth of a frozenset's size and there is one per
+    claim), from its phrasings as (original text, analysis) pairs.
 
     A word is a name in a language when the catalogue writes it as one more often than not, so "East" in
     "East Germany" does not make "east" a name while "nato" in an informal alias leaves NATO one.
@@ -52,7 +53,7 @@ def anchor_sets(phrasings: Sequence[Sequence[tuple[str, Analysed]]]) -> list[fro
             for word, named in _words(text):
                 key = (analysed.lang, word)
                 votes[key] = votes.get(key, 0) + (1 if named else -1)
-    anchors: list[frozenset[str]] = []
+    anchors: list[tuple[str, ...]] = []
     for claim in phrasings:
         terms: set[str] = set()
         for text, analysed in claim:
@@ -61,5 +62,5 @@ def anchor_sets(phrasings: Sequence[Sequence[tuple[str, Analysed]]]) -> list[fro
                 t for w, t in zip(analysed.surface, analysed.terms, strict=True) if votes.get((lang, w), 0) > 0
             )
             terms.update(w for w, named in _words(text) if named and w.isdigit())  # "'97" is no word of it
-        anchors.append(frozenset(terms))
+        anchors.append(tuple(sorted(terms)))
     return anchors

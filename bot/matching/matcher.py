@@ -48,10 +48,12 @@ it overrule a lexical leader that is sure enough to reply on its own: such messa
 from __future__ import annotations
 
 import gc
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from sys import intern
 from typing import NamedTuple
 
 import numpy as np
@@ -89,7 +91,8 @@ CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
 # When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up comes first
 # (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md).
 SWAP_MARGIN = 0.1
-# Up to this many repairable words, an index keeps no typo-repair buckets and picks candidates out on demand.
+# Up to this many terms (repairable words), an index keeps no per-term dicts (typo-repair buckets) and reads its
+# arrays (picks candidates out) on demand: a community's own index, where the dicts would cost most of its memory.
 SMALL_VOCABULARY = 1000
 # Sums over sets run in an order Python's hash seed decides, so the last bits of a float may differ between runs:
 # values are rounded to this many digits before they are compared, and equal ones keep their catalogue order.
@@ -138,6 +141,24 @@ def _gc_paused() -> Iterator[None]:
 
 def _prefix(term: str) -> str:
     return term[:PREFIX] if len(term) >= PREFIX else ""
+
+
+class _IndexedValues:
+    """A per-term value read through the index's vocabulary from an array: a dict per term, for a few hundred
+    terms, costs more memory than the rest of a small index."""
+
+    __slots__ = ("_ids", "_values")
+
+    def __init__(self, ids: dict[str, int], values: array[float]) -> None:
+        self._ids = ids
+        self._values = values
+
+    def get(self, term: str, default: float, /) -> float:
+        found = self._ids.get(term)
+        return default if found is None else self._values[found]
+
+
+TermValues = dict[str, float] | _IndexedValues
 
 
 class _Phrasing(NamedTuple):
@@ -237,17 +258,27 @@ class ClaimMatcher:
             phrasings.append(parts)
         self.index = Bm25Index(documents)
         del documents
-        self._idf: list[float] = self.index.idf.tolist()
         self._floor = WEIGHT_FLOOR * self.index.max_idf
         floor = self._floor
-        # Per term, looked up in a dict: the confidence asks for hundreds of thousands of weights per second.
-        self._idf_by_term: dict[str, float] = {t: self._idf[i] for t, i in self.index.vocabulary.items()}
-        weight_of: dict[str, float] = {t: max(self._idf[i], floor) for t, i in self.index.vocabulary.items()}
-        self._weights = weight_of
         self._unknown_weight = max(self.index.max_idf, floor)
+        vocabulary = self.index.vocabulary
+        self._idf_by_term: TermValues
+        self._weights: TermValues
+        if len(vocabulary) > SMALL_VOCABULARY:
+            # Per term, looked up in a dict: the confidence asks for hundreds of thousands of weights per second.
+            idf = self.index.idf.tolist()
+            self._idf_by_term = {t: idf[i] for t, i in vocabulary.items()}
+            self._weights = {t: max(idf[i], floor) for t, i in vocabulary.items()}
+        else:
+            # A community's own index: two dicts per term would cost more than the rest of it.
+            values = array("d", self.index.idf.tolist())
+            self._idf_by_term = _IndexedValues(vocabulary, values)
+            self._weights = _IndexedValues(vocabulary, array("d", (max(v, floor) for v in values)))
+        weight_of = self._weights.get
+        unknown = self._unknown_weight
         self._phrasings: tuple[tuple[_Phrasing, ...], ...] = tuple(
             tuple(
-                _Phrasing(number, terms, stances, sum(map(weight_of.__getitem__, set(terms))), lang)
+                _Phrasing(number, terms, stances, sum(weight_of(t, unknown) for t in set(terms)), lang)
                 for number, (terms, stances, lang) in enumerate(parts)
             )
             for parts in phrasings
@@ -259,7 +290,8 @@ class ClaimMatcher:
         self._negatable = [any(p.stances for p in parts) for parts in self._phrasings]
         self._anchors = tuple(anchor_sets(analysed))
         del analysed
-        self._surface_stems = {w: t for w, t in surface_stems.items() if w.isalpha()}
+        # Interned: a community's own index then shares the strings of words the shared index or another has.
+        self._surface_stems = {intern(w): t for w, t in surface_stems.items() if w.isalpha()}
         # Repair candidates by (length, first or second letter). A small index (a community's own claims) keeps
         # only its words by length and picks a bucket out on demand: the same words in the same order, for a
         # fraction of the memory.
@@ -279,6 +311,10 @@ class ClaimMatcher:
 
     def __len__(self) -> int:
         return len(self.claims)
+
+    def phrasing_terms(self, doc: int) -> list[tuple[str, ...]]:
+        """The index terms of each phrasing of a claim (its position in `claims`), in the order of its variants."""
+        return [phrasing.terms for phrasing in self._phrasings[doc]]
 
     # ------------------------------------------------------------------------------------------ weights
 
@@ -310,22 +346,51 @@ class ClaimMatcher:
     # ------------------------------------------------------------------------------------------ query terms
 
     def _repair(self, word: str) -> str | None:
-        """The catalogue word a misspelt word most likely meant, if one is close enough."""
-        choices: list[str] = []
+        """The catalogue word a misspelt word most likely meant, if one is close enough.
+
+        Candidates are the words one letter shorter, as long and one longer, sharing the first or second letter,
+        in that order (by length, then those sharing the first letter, then the second); the best similarity wins,
+        the first candidate on a tie.
+        """
         buckets = self._typo_buckets
+        if buckets is None:
+            return self._repair_on_demand(word)
+        choices: list[str] = []
         for length in (len(word) - 1, len(word), len(word) + 1):
             for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
-                if buckets is not None:
-                    choices.extend(buckets.get(key, ()))
-                else:
-                    letter = key[1]
-                    choices.extend(w for w in self._words_by_length.get(length, ()) if letter in (w[0], w[1]))
+                choices.extend(buckets.get(key, ()))
         if not choices:
             return None
         found = process.extractOne(
             word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
         )
         return found[0] if found else None
+
+    def _repair_on_demand(self, word: str) -> str | None:
+        """`_repair` for a small index, which keeps no buckets: every word of the three lengths is scored (in C),
+        and the few close enough are put in the buckets' order in Python; the same repair, in a fraction of the
+        time that picking the buckets' words out in Python took."""
+        by_length = self._words_by_length
+        n = len(word)
+        pool = by_length.get(n - 1, ()) + by_length.get(n, ()) + by_length.get(n + 1, ())
+        if not pool:
+            return None
+        close = process.extract(
+            word, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY, limit=None
+        )
+        first, second = word[0], word[1]
+        best: tuple[float, int, int, int] | None = None  # (-similarity, length, letter class, position)
+        for choice, similarity, position in close:
+            letters = (choice[0], choice[1])
+            if first in letters:
+                order = (-similarity, len(choice), 0, position)
+            elif second in letters:
+                order = (-similarity, len(choice), 1, position)
+            else:
+                continue
+            if best is None or order < best:
+                best = order
+        return pool[best[3]] if best is not None else None
 
     def _segment(self, word: str) -> list[str] | None:
         """Split a run-together word into two or three catalogue words, preferring the longest first part."""
@@ -608,7 +673,7 @@ class ClaimMatcher:
         for position, (doc, confidence, matched, window) in enumerate(details[:top]):
             ceiling = min(ceiling, round(confidence, 4))
             anchors = self._anchors[doc]
-            anchored = not anchors or not anchors.isdisjoint(window.query)
+            anchored = not anchors or not window.query.isdisjoint(anchors)
             # Every word the message shares with a claim that has a mirror stands the other way: the message denies
             # that claim, so which side it takes is unsure even when it leads.
             settled = self.claims[doc].mirror is None or stance_of[doc] > self.thresholds.stance_penalty

@@ -12,12 +12,13 @@ and checks that the gate changes no decision).
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Candidate, Decision, MatchResult
 from bot.matching.matcher import MAX_MATCH_CHARS, PREFIX, ClaimMatcher, Thresholds
-from bot.matching.text import analyse, analyse_message
+from bot.matching.text import analyse_message
 
 SHORT_PHRASING = 3  # a claim with a phrasing of at most this many words is consulted on one shared word
 
@@ -47,32 +48,57 @@ def merge(shared: Sequence[Candidate], local: Sequence[Candidate], top: int) -> 
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """Per claim of a community's own index: its words, their prefixes, and how many must be in a message."""
+    """The words of a community's own claims, and how many of a claim's words a message must contain.
 
-    claims: tuple[tuple[frozenset[str], int], ...]
+    Kept small and quick, since every community has one and every message asks it: one sorted tuple of the distinct
+    words of all the claims (a word is found by bisection, the words sharing a prefix are a run of it), per word a
+    bit mask of the claims using it, per claim the number of its words needed.
+    """
+
+    words: tuple[str, ...]
+    claims_of: tuple[int, ...]  # per word, bit i set when claim i uses it
+    needs: tuple[int, ...]
 
     @classmethod
     def of(cls, local: ClaimMatcher) -> Gate:
         """Work out the words of every claim in a community's own index (once per index)."""
-        claims = []
-        for claim in local.claims:
-            phrasings = [set(analyse(v.text, v.lang).terms) for v in claim.variants()]
-            words = frozenset(t for terms in phrasings for t in terms)
-            need = 1 if any(len(terms) <= SHORT_PHRASING for terms in phrasings) else 2
-            claims.append((words, need))
-        return cls(tuple(claims))
+        masks: dict[str, int] = {}
+        needs = []
+        for doc in range(len(local)):
+            phrasings = [set(terms) for terms in local.phrasing_terms(doc)]
+            for word in {t for terms in phrasings for t in terms}:
+                masks[word] = masks.get(word, 0) | 1 << doc
+            needs.append(1 if any(len(terms) <= SHORT_PHRASING for terms in phrasings) else 2)
+        words = tuple(sorted(masks))
+        shared: dict[int, int] = {}  # one object per distinct mask
+        return cls(words, tuple(shared.setdefault(masks[w], masks[w]) for w in words), tuple(needs))
 
     def opens(self, terms: Sequence[str]) -> bool:
-        """Whether some claim shares enough words with a message's terms to be worth ranking."""
-        query = set(terms)
-        prefixes = {t[:PREFIX] for t in query if len(t) >= PREFIX}
-        for words, need in self.claims:
-            found = 0
-            for word in words:
-                if word in query or (len(word) >= PREFIX and word[:PREFIX] in prefixes):
-                    found += 1
-                    if found >= need:
-                        return True
+        """Whether some claim shares enough words with a message's terms to be worth ranking: a claim's word counts
+        when the message has it, or a word of five letters or more that begins as it does."""
+        words, size = self.words, len(self.words)
+        found: set[int] = set()  # positions in `words`
+        prefixes: set[str] = set()
+        for term in set(terms):
+            at = bisect_left(words, term)
+            if at < size and words[at] == term:
+                found.add(at)
+            if len(term) >= PREFIX:
+                prefixes.add(term[:PREFIX])
+        for prefix in prefixes:
+            at = bisect_left(words, prefix)
+            while at < size and words[at].startswith(prefix):
+                found.add(at)
+                at += 1
+        counts = [0] * len(self.needs)
+        for at in found:
+            mask = self.claims_of[at]
+            while mask:
+                claim = (mask & -mask).bit_length() - 1
+                mask &= mask - 1
+                counts[claim] += 1
+                if counts[claim] >= self.needs[claim]:
+                    return True
         return False
 
 

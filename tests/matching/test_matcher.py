@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -329,13 +330,31 @@ def test_excluded_claims_are_left_out_of_one_query_without_touching_the_index(ma
 
 
 def test_a_small_index_repairs_typos_exactly_as_a_bucketed_one(monkeypatch) -> None:
-    # A community's small index picks repair candidates out on demand instead of keeping buckets: same words,
-    # same order, so the same repairs and rankings.
+    # A community's small index keeps no buckets and no per-term dicts: it scores every word of the three lengths
+    # and orders the close ones as the buckets would, and reads weights from arrays. Same repairs and rankings.
     claims = load_claims(ROOT / "claims")
     on_demand = ClaimMatcher(claims)
     monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
     bucketed = ClaimMatcher(claims)
     assert on_demand._typo_buckets is None and bucketed._typo_buckets
+    assert not isinstance(on_demand._weights, dict) and isinstance(bucketed._weights, dict)
+    words = sorted(w for w in bucketed._surface_stems if len(w) >= 4)
+    rng = random.Random("repairs")
+    typos = set()
+    for word in words:
+        i = rng.randrange(len(word))
+        typos.update(
+            {
+                word[:i] + word[i + 1 :],  # dropped
+                word[:i] + word[i] + word[i:],  # doubled
+                word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :],  # swapped with the next
+                word[:i] + rng.choice("aeiouxyz") + word[i + 1 :],  # replaced
+                rng.choice("bcdkmpst") + word[1:],  # first letter replaced: only the second letter can pick it
+            }
+        )
+    repairs = {typo: bucketed._repair(typo) for typo in sorted(typos) if len(typo) >= 4}
+    assert sum(found is not None for found in repairs.values()) > len(repairs) / 2  # the comparison means something
+    assert {typo: on_demand._repair(typo) for typo in repairs} == repairs
     for text in (
         "nato promissed gorbachov not to expnad eastwrd",
         "bakr said not one inhc to the east",

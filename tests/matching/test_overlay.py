@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
+from bot.catalogue.loader import load_claims
 from bot.domain.models import Alias, Candidate, Claim, Decision, Evidence, Stance, Verdict
-from bot.matching.matcher import ClaimMatcher
+from bot.matching.matcher import PREFIX, ClaimMatcher
 from bot.matching.overlay import CommunityMatcher, Gate, merge
 
+ROOT = Path(__file__).resolve().parents[2]
 EVIDENCE = (Evidence("Doc", "2020", "Archive", "https://example.org/doc", Stance.CONTRADICTS, "A quote."),)
 
 
@@ -71,3 +76,33 @@ def test_the_gate_opens_on_two_shared_words_or_one_of_a_short_phrasing() -> None
     assert short.opens(["chees"])
     # Words that share their first five letters count, as they do in the confidence.
     assert long.opens(["wisconsinit", "chees"])
+
+
+def test_the_gate_opens_exactly_when_some_claim_has_enough_of_its_words_in_the_message() -> None:
+    # The gate finds words by bisection and prefixes as runs of a sorted tuple; this is the rule it must keep,
+    # written out plainly, checked on the shipped catalogue as one community's claims and random messages.
+    local = ClaimMatcher(load_claims(ROOT / "claims"))
+    gate = Gate.of(local)
+
+    def plain_rule(terms: list[str]) -> bool:
+        query = set(terms)
+        prefixes = {t[:PREFIX] for t in query if len(t) >= PREFIX}
+        for doc in range(len(local)):
+            phrasings = [set(p) for p in local.phrasing_terms(doc)]
+            words = set().union(*phrasings)
+            need = 1 if any(len(p) <= 3 for p in phrasings) else 2
+            found = sum(1 for w in words if w in query or (len(w) >= PREFIX and w[:PREFIX] in prefixes))
+            if found >= need:
+                return True
+        return False
+
+    vocabulary = sorted({t for doc in range(len(local)) for p in local.phrasing_terms(doc) for t in p})
+    others = ["weather", "footbal", "cat", "meeting", "expanse", "promenade", "gorb", "treatise"]
+    rng = random.Random("gate")
+    outcomes = []
+    for _ in range(3000):
+        terms = rng.sample(vocabulary, rng.randint(0, 2)) + rng.sample(others, rng.randint(0, 4))
+        terms = [t[: rng.randint(5, len(t))] + "x" * rng.randint(0, 1) if len(t) > 5 else t for t in terms]
+        outcomes.append(gate.opens(terms))
+        assert outcomes[-1] == plain_rule(terms), terms
+    assert 0.2 < sum(outcomes) / len(outcomes) < 0.9  # both ways, often
