@@ -253,7 +253,7 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
             audit=SqlAuditLog(database),
             held=SqlTrialStore(database),
             local=SqlLocalClaimStore(database, refresh_seconds=settings.policy.channel_refresh_seconds),
-            proposals=SqlProposalStore(database),
+            proposals=SqlProposalStore(database, store),
         )
     try:
         # Loading a sentence-embedding model takes seconds: off the event loop, like every catalogue build.

@@ -286,14 +286,18 @@ class ProposalQueue(Protocol):
         """Open proposals (or all): of one community, or (None) of every community."""
         ...
 
-    async def decide(
-        self, proposal_id: int, *, accepted: bool, actor: Actor, resolution: str | None
-    ) -> Proposal | None:
-        """Close an open proposal; None when it was not open (someone decided it meanwhile)."""
+    async def reject(self, proposal_id: int, *, actor: Actor, resolution: str | None) -> Proposal | None:
+        """Close an open proposal unchanged; None when it was not open (someone decided it meanwhile)."""
         ...
 
-    async def reopen(self, proposal_id: int, *, actor: Actor, why: str) -> None:
-        """Put a proposal back in the queue when applying it failed."""
+    async def accept(
+        self, proposal_id: int, *, actor: Actor, change: Callable[[Claim], Claim], note: str
+    ) -> tuple[Proposal, StoredClaim] | None:
+        """Close an open proposal and apply its change to the shared claim, both or neither; None when not open."""
+        ...
+
+    async def record_failure(self, proposal_id: int, *, actor: Actor, why: str) -> None:
+        """Audit an accept that failed; the proposal stays open."""
         ...
 
 

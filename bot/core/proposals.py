@@ -184,21 +184,16 @@ async def proposal_accept(ctx: CommandContext, args: Args) -> list[Reply]:
     before = await editor_of(ctx).get(proposal.claim_id)
     if before is None:
         raise UnknownClaim(proposal.claim_id)
-    change = change_of(proposal)
-    decided = await queue_of(ctx).decide(number, accepted=True, actor=ctx.actor, resolution=None)
-    if decided is None:
-        raise EditRefused(f"Proposal #{number} was already decided (`proposal show {number}`).")
+    queue = queue_of(ctx)
+    note = f"proposal #{number} from {proposal.community} by {proposal.proposer}"
     try:
-        stored = await editor_of(ctx).update(
-            proposal.claim_id,
-            change,
-            actor=ctx.actor,
-            action=proposal.action,
-            note=f"proposal #{number} from {proposal.community} by {proposal.proposer}",
-        )
+        done = await queue.accept(number, actor=ctx.actor, change=change_of(proposal), note=note)
     except Exception as exc:
-        await queue_of(ctx).reopen(number, actor=ctx.actor, why=str(exc) or type(exc).__name__)
+        await queue.record_failure(number, actor=ctx.actor, why=str(exc) or type(exc).__name__)
         raise
+    if done is None:
+        raise EditRefused(f"Proposal #{number} was already decided (`proposal show {number}`).")
+    _, stored = done
     ctx.catalogue.invalidate()
     what = describe_change(claim_to_dict(before.claim), claim_to_dict(stored.claim))
     return [saved(stored, f"proposal #{number} accepted: {what}")]
@@ -209,7 +204,7 @@ async def proposal_reject(ctx: CommandContext, args: Args) -> list[Reply]:
     number = args.number("number")
     await _proposal(ctx, number)
     reason = args.text("reason") or None
-    decided = await queue_of(ctx).decide(number, accepted=False, actor=ctx.actor, resolution=reason)
+    decided = await queue_of(ctx).reject(number, actor=ctx.actor, resolution=reason)
     if decided is None:
         raise EditRefused(f"Proposal #{number} was already decided (`proposal show {number}`).")
     return [info(f"Proposal #{number} rejected; the shared claim `{decided.claim_id}` is unchanged.")]

@@ -311,56 +311,72 @@ class SqlClaimStore:
         note: str | None = None,
     ) -> StoredClaim:
         """Apply `change` to the current claim in one transaction: version check, revision, audit, or nothing."""
-        now = self.clock()
         async with self.database.transaction() as connection:
-            row = await self._locked_row(connection, claim_id)
-            if row is None:
-                raise UnknownClaim(claim_id)
-            if expected_version is not None and row.version != expected_version:
-                raise StaleVersion(self._stored(row), expected_version)
-            before = dict(row.data)
-            after = claim_to_dict(parse_claim(claim_to_dict(change(parse_claim(before)))))
-            if after["id"] != claim_id:
-                raise ValueError("an edit cannot change a claim's id")
-            if after == before:
-                raise NothingChanged(claim_id)
-            version = row.version + 1
-            result = await connection.execute(
-                update(claims)
-                .where(claims.c.id == claim_id, claims.c.version == row.version)
-                .values(
-                    data=after,
-                    status=after["status"],
-                    version=version,
-                    content_hash=content_hash(after),
-                    updated_at=now,
-                    updated_by=actor_label(actor),
-                )
+            return await self.update_in(
+                connection, claim_id, change, actor=actor, action=action, expected_version=expected_version, note=note
             )
-            if result.rowcount != 1:
-                raise StaleVersion(self._stored(row), row.version)
-            await self._write_revision(
-                connection,
-                claim_id=claim_id,
+
+    async def update_in(
+        self,
+        connection: AsyncConnection,
+        claim_id: str,
+        change: Callable[[Claim], Claim],
+        *,
+        actor: Actor,
+        action: str,
+        expected_version: int | None = None,
+        note: str | None = None,
+    ) -> StoredClaim:
+        """`update` inside a transaction the caller holds, so that another store's write commits with it or not."""
+        now = self.clock()
+        row = await self._locked_row(connection, claim_id)
+        if row is None:
+            raise UnknownClaim(claim_id)
+        if expected_version is not None and row.version != expected_version:
+            raise StaleVersion(self._stored(row), expected_version)
+        before = dict(row.data)
+        after = claim_to_dict(parse_claim(claim_to_dict(change(parse_claim(before)))))
+        if after["id"] != claim_id:
+            raise ValueError("an edit cannot change a claim's id")
+        if after == before:
+            raise NothingChanged(claim_id)
+        version = row.version + 1
+        result = await connection.execute(
+            update(claims)
+            .where(claims.c.id == claim_id, claims.c.version == row.version)
+            .values(
+                data=after,
+                status=after["status"],
                 version=version,
-                action=action,
-                before=before,
-                after=after,
-                actor=actor,
-                now=now,
-                note=note,
+                content_hash=content_hash(after),
+                updated_at=now,
+                updated_by=actor_label(actor),
             )
-            await write_audit(
-                connection,
-                actor=actor,
-                action=f"claim {action}",
-                target=claim_id,
-                outcome="ok",
-                now=now,
-                detail={"version": version, "note": note},
-            )
-            await self._bump_catalogue(connection)
-            row = await self._locked_row(connection, claim_id)
+        )
+        if result.rowcount != 1:
+            raise StaleVersion(self._stored(row), row.version)
+        await self._write_revision(
+            connection,
+            claim_id=claim_id,
+            version=version,
+            action=action,
+            before=before,
+            after=after,
+            actor=actor,
+            now=now,
+            note=note,
+        )
+        await write_audit(
+            connection,
+            actor=actor,
+            action=f"claim {action}",
+            target=claim_id,
+            outcome="ok",
+            now=now,
+            detail={"version": version, "note": note},
+        )
+        await self._bump_catalogue(connection)
+        row = await self._locked_row(connection, claim_id)
         return self._stored(row)
 
     @staticmethod

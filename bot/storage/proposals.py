@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.models import Actor, Origin, Proposal
+from bot.domain.models import Actor, Claim, Origin, Proposal, StoredClaim
 from bot.storage.audit import write_audit
-from bot.storage.claims import actor_label
+from bot.storage.claims import SqlClaimStore, actor_label
 from bot.storage.db import Database
 from bot.storage.tables import proposals
 from bot.storage.time import Clock, as_utc, utc_now
@@ -19,8 +21,9 @@ OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 class SqlProposalStore:
     """The editors' queue of proposals; each is decided once, whoever tries at the same time."""
 
-    def __init__(self, database: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(self, database: Database, claims: SqlClaimStore, *, clock: Clock = utc_now) -> None:
         self.database = database
+        self.claims = claims  # accepting writes the shared claim in the same transaction
         self.clock = clock
 
     @staticmethod
@@ -102,52 +105,64 @@ class SqlProposalStore:
             rows = (await connection.execute(query)).all()
         return [self._proposal(row) for row in rows]
 
-    async def decide(
-        self, proposal_id: int, *, accepted: bool, actor: Actor, resolution: str | None
-    ) -> Proposal | None:
-        """Close an open proposal; None when it was not open (already decided, or unknown)."""
+    async def _close(
+        self, connection: AsyncConnection, proposal_id: int, *, accepted: bool, actor: Actor, resolution: str | None
+    ) -> Any:
+        """Mark an open proposal decided and audit it; the row, or None when it was not open."""
         now = self.clock()
-        state = ACCEPTED if accepted else REJECTED
-        async with self.database.transaction() as connection:
-            result = await connection.execute(
-                update(proposals)
-                .where(proposals.c.id == proposal_id, proposals.c.state == OPEN)
-                .values(
-                    state=state,
-                    decided_by=actor_label(actor)[:200],
-                    decided_at=now,
-                    resolution=resolution[:500] if resolution else None,
-                )
+        result = await connection.execute(
+            update(proposals)
+            .where(proposals.c.id == proposal_id, proposals.c.state == OPEN)
+            .values(
+                state=ACCEPTED if accepted else REJECTED,
+                decided_by=actor_label(actor)[:200],
+                decided_at=now,
+                resolution=resolution[:500] if resolution else None,
             )
-            if result.rowcount != 1:
-                return None
-            row = (await connection.execute(select(proposals).where(proposals.c.id == proposal_id))).one()
-            await write_audit(
-                connection,
-                actor=actor,
-                action=f"proposal {'accept' if accepted else 'reject'}",
-                target=row.claim_id,
-                outcome="ok",
-                now=now,
-                detail={"proposal": proposal_id, "from": row.community, "resolution": resolution},
-            )
-        return self._proposal(row)
+        )
+        if result.rowcount != 1:
+            return None
+        row = (await connection.execute(select(proposals).where(proposals.c.id == proposal_id))).one()
+        await write_audit(
+            connection,
+            actor=actor,
+            action=f"proposal {'accept' if accepted else 'reject'}",
+            target=row.claim_id,
+            outcome="ok",
+            now=now,
+            detail={"proposal": proposal_id, "from": row.community, "resolution": resolution},
+        )
+        return row
 
-    async def reopen(self, proposal_id: int, *, actor: Actor, why: str) -> None:
-        """Put an accepted proposal back in the queue when applying it failed, so nothing is lost."""
-        now = self.clock()
+    async def reject(self, proposal_id: int, *, actor: Actor, resolution: str | None) -> Proposal | None:
+        """Close an open proposal unchanged; None when it was not open (already decided, or unknown)."""
         async with self.database.transaction() as connection:
-            await connection.execute(
-                update(proposals)
-                .where(proposals.c.id == proposal_id)
-                .values(state=OPEN, decided_by=None, decided_at=None, resolution=None)
+            row = await self._close(connection, proposal_id, accepted=False, actor=actor, resolution=resolution)
+        return self._proposal(row) if row is not None else None
+
+    async def accept(
+        self, proposal_id: int, *, actor: Actor, change: Callable[[Claim], Claim], note: str
+    ) -> tuple[Proposal, StoredClaim] | None:
+        """Close an open proposal and apply its change to the shared claim in one transaction: both or neither,
+        whatever fails or stops in between; None when it was not open."""
+        async with self.database.transaction() as connection:
+            row = await self._close(connection, proposal_id, accepted=True, actor=actor, resolution=None)
+            if row is None:
+                return None
+            stored = await self.claims.update_in(
+                connection, row.claim_id, change, actor=actor, action=row.action, note=note
             )
+        return self._proposal(row), stored
+
+    async def record_failure(self, proposal_id: int, *, actor: Actor, why: str) -> None:
+        """Audit an accept that failed (the proposal stayed open), so editors can see why."""
+        async with self.database.transaction() as connection:
             await write_audit(
                 connection,
                 actor=actor,
                 action="proposal accept",
                 target=str(proposal_id),
                 outcome="failed",
-                now=now,
+                now=self.clock(),
                 detail={"proposal": proposal_id, "why": why[:300]},
             )

@@ -88,3 +88,17 @@ async def test_rejected_and_invalid_proposals_change_nothing(services):
     assert (await shared(services)).version == 1
     [member] = await run(make_actor("pat", workspace="w2"), here("w2"), "propose alias moon-landing-staged | x y z")
     assert "for moderators of this community only" in member.text
+
+
+async def test_a_proposal_that_no_longer_changes_anything_stays_open_and_the_failure_is_audited(services):
+    run = services.dispatcher.run_command
+    first = await number_of((await run(OWNER2, here("w2"), "propose edit moon-landing-staged verdict misleading"))[0])
+    second = await number_of((await run(OWNER3, here("w3"), "propose edit moon-landing-staged verdict misleading"))[0])
+    await run(EDITOR, here("w1"), f"proposal accept {first}")
+    [failed] = await run(EDITOR, here("w1"), f"proposal accept {second}")
+    assert failed.kind is ReplyKind.ERROR and (await shared(services)).version == 2
+    [queue] = await run(EDITOR, here("w1"), "proposal list")
+    assert f"#{second} [open]" in queue.text  # not marked accepted: the editor can still reject it
+    async with services.database.engine.connect() as connection:
+        rows = (await connection.execute(select(audit_log.c.action, audit_log.c.outcome, audit_log.c.target))).all()
+    assert ("proposal accept", "failed", str(second)) in rows
