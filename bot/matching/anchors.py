@@ -18,6 +18,7 @@ from bot.matching.text import Analysed
 
 _TOKEN = re.compile(r"\w+|[.!?;:…\n]")
 _SENTENCE_MARKS = frozenset(".!?;:…\n")
+_DIGIT = re.compile(r"\d")
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
@@ -28,10 +29,12 @@ def _words(text: str) -> list[tuple[str, bool]]:
         if token in _SENTENCE_MARKS:
             sentence_start = True
             continue
-        if len(token) > 1 or token.isdigit():
+        if token.islower() and len(token) > 1:  # most words: neither a name nor a year, written as they are
+            found.append((token, not token.isalpha() and _DIGIT.search(token) is not None))
+        elif len(token) > 1 or token.isdigit():
             capitals = token.isupper() and sum(c.isalpha() for c in token) >= 2
             named = token[0].isupper() and not sentence_start
-            number = any(c.isdigit() for c in token)
+            number = not token.isalpha() and _DIGIT.search(token) is not None  # a character test per word is slow
             if capitals or named or number or not token[0].isupper():  # a capitalised first word says nothing
                 found.append((token.lower(), capitals or named or number))
             if number and len(token) == 4 and token.isdigit() and token[:2] in {"19", "20"}:
@@ -47,20 +50,23 @@ def anchor_sets(phrasings: Sequence[Sequence[tuple[str, Analysed]]]) -> list[tup
     A word is a name in a language when the catalogue writes it as one more often than not, so "East" in
     "East Germany" does not make "east" a name while "nato" in an informal alias leaves NATO one.
     """
-    votes: dict[tuple[str, str], int] = {}
+    votes: dict[str, dict[str, int]] = {}  # language -> word -> times written as a name minus times not
+    numbers: list[list[str]] = []  # per claim, the numbers its phrasings write ("'97" is no word of them)
     for claim in phrasings:
+        numbers.append([])
         for text, analysed in claim:
+            counts = votes.setdefault(analysed.lang, {})
             for word, named in _words(text):
-                key = (analysed.lang, word)
-                votes[key] = votes.get(key, 0) + (1 if named else -1)
+                counts[word] = counts.get(word, 0) + (1 if named else -1)
+                if named and word.isdigit():
+                    numbers[-1].append(word)
+    names = {lang: frozenset(w for w, n in counts.items() if n > 0) for lang, counts in votes.items()}
     anchors: list[tuple[str, ...]] = []
-    for claim in phrasings:
-        terms: set[str] = set()
-        for text, analysed in claim:
-            lang = analysed.lang
-            terms.update(
-                t for w, t in zip(analysed.surface, analysed.terms, strict=True) if votes.get((lang, w), 0) > 0
-            )
-            terms.update(w for w, named in _words(text) if named and w.isdigit())  # "'97" is no word of it
+    for claim, claim_numbers in zip(phrasings, numbers, strict=True):
+        terms: set[str] = set(claim_numbers)
+        for _, analysed in claim:
+            lang_names = names.get(analysed.lang, frozenset())
+            if not lang_names.isdisjoint(analysed.surface):
+                terms.update(t for w, t in zip(analysed.surface, analysed.terms, strict=True) if w in lang_names)
         anchors.append(tuple(sorted(terms)))
     return anchors
