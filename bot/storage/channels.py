@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain.models import Actor, ChannelState, Origin
 from bot.storage.audit import write_audit
@@ -79,7 +78,6 @@ class SqlChannelStore:
             muted_until=None if clear_mute else (muted_until or current.muted_until),
             trial=current.trial if trial is None else trial,
         )
-        dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         values = {
             "platform": origin.platform,
             "workspace_id": origin.workspace_id,
@@ -90,7 +88,7 @@ class SqlChannelStore:
             "updated_by": actor_label(actor)[:200],
             "updated_at": now,
         }
-        statement = dialect_insert(channel_settings).values(**values)
+        statement = self.database.upsert(channel_settings).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=[
                 channel_settings.c.platform,

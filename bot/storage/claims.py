@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.catalogue.schema import claim_to_dict, parse_claim
@@ -165,9 +164,8 @@ class SqlClaimStore:
                 new_hash = content_hash(data)
                 row = rows.get(claim.id)
                 if row is None:
-                    dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
                     inserted = await connection.execute(
-                        dialect_insert(claims)
+                        self.database.upsert(claims)
                         .values(
                             id=claim.id,
                             data=data,

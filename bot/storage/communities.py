@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain.models import Actor, Origin
 from bot.storage.audit import write_audit
@@ -69,8 +68,7 @@ class SqlCommunityStore:
         )
         async with self.database.transaction() as connection:
             if hidden:
-                insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
-                statement = insert(community_hidden_claims).values(
+                statement = self.database.upsert(community_hidden_claims).values(
                     platform=origin.platform,
                     workspace_id=origin.workspace_id,
                     claim_id=claim_id,

@@ -8,14 +8,18 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.errors import DatabaseUnavailable, StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +124,17 @@ class Database:
                 yield connection
         except (OSError, SQLAlchemyError) as exc:
             raise StorageError(f"database error: {_reason(exc)}") from exc
+
+    def upsert(self, table: Table) -> SqliteInsert | PostgresInsert:
+        """An INSERT that takes ON CONFLICT clauses, in this backend's dialect: importing only the one in use keeps
+        PostgreSQL's dialect (some 20 ms of imports) out of SQLite runs."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+
+            return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+        return postgres_insert(table)
 
     async def lock_for_transaction(self, connection: AsyncConnection, lock_id: int) -> None:
         """Serialise this transaction with others taking the same lock, across processes (PostgreSQL); SQLite's

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import BigInteger, DateTime, case, cast, delete, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.db import Database
@@ -34,12 +33,11 @@ class SqlKeyStore:
 
     async def acquire(self, key: str, ttl: dt.timedelta) -> bool:
         """Take `key` for `ttl` unless someone holds it already; True if this call took it."""
-        insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         async with self.database.transaction() as connection:
             # On SQLite the transaction began with BEGIN IMMEDIATE, so the clock is read with the write lock held.
             now = self._now()
             expires_at = now + ttl
-            statement = insert(expiring_keys).values(key=key[:300], expires_at=expires_at)
+            statement = self.database.upsert(expiring_keys).values(key=key[:300], expires_at=expires_at)
             statement = statement.on_conflict_do_update(
                 index_elements=[expiring_keys.c.key],
                 set_={"expires_at": expires_at},
@@ -54,14 +52,15 @@ class SqlKeyStore:
         One atomic statement: a new window starts the count again at 1. Windows follow the same clock as `acquire`.
         """
         seconds = max(1, int(window.total_seconds()))
-        insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
         async with self.database.transaction() as connection:
             now = self._now()
             if isinstance(now, dt.datetime):
                 period: int | ColumnElement[int] = int(now.timestamp()) // seconds
             else:
                 period = cast(func.floor(func.extract("epoch", now) / seconds), BigInteger)
-            statement = insert(rate_counters).values(key=key[:300], period=period, count=1, expires_at=now + window)
+            statement = self.database.upsert(rate_counters).values(
+                key=key[:300], period=period, count=1, expires_at=now + window
+            )
             counting = statement.on_conflict_do_update(
                 index_elements=[rate_counters.c.key],
                 set_={

@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain.models import (
     Actor,
@@ -88,8 +87,7 @@ class SqlReplyLog:
 
     async def add_feedback(self, reply_id: str, actor: Actor, action: ReplyAction) -> None:
         """One vote per person per reply; a second click changes the vote."""
-        dialect_insert = sqlite.insert if self.database.is_sqlite else postgresql.insert
-        statement = dialect_insert(feedback).values(
+        statement = self.database.upsert(feedback).values(
             reply_id=reply_id,
             created_at=self.clock(),
             platform=actor.platform,
