@@ -22,6 +22,7 @@ from bot.core.policy import PolicyConfig, ReplyPolicy
 from bot.core.ports import CatalogueSource, KeyStore, SharedLock
 from bot.core.registry import default_registry
 from bot.core.services import Stores
+from bot.domain.models import Origin
 from bot.matching.matcher import Thresholds
 from bot.matching.semantic import SemanticReranker, load_reranker
 from bot.settings import MatcherSettings, Settings
@@ -221,9 +222,24 @@ async def sync_catalogue(store: SqlClaimStore, directory: Path) -> SyncReport:
     return await store.sync_from_files(load_claims(directory))
 
 
+async def _read_only_source(settings: Settings, reader: Origin | None) -> CatalogueSource | None:
+    """The catalogue read without SQLAlchemy for one reader's community, when the database allows it (else None)."""
+    if reader is None:
+        return None
+    from bot.storage.readonly import read_catalogue
+
+    return await read_catalogue(settings.database.resolved_url(), (reader.platform, reader.workspace_id))
+
+
 @asynccontextmanager
-async def open_services(settings: Settings, *, catalogue_dir: Path | None = None) -> AsyncIterator[Services]:
-    """Build the core; with `catalogue_dir` it runs from YAML in memory and touches no database."""
+async def open_services(
+    settings: Settings, *, catalogue_dir: Path | None = None, read_only_for: Origin | None = None
+) -> AsyncIterator[Services]:
+    """Build the core; with `catalogue_dir` it runs from YAML in memory and touches no database.
+
+    `read_only_for` says the caller only fact-checks for that origin and stores nothing (`factbot check`): a SQLite
+    database at the newest schema is then read with sqlite3 alone, and SQLAlchemy is never imported.
+    """
     database: Database | None = None
     store: SqlClaimStore | None = None
     source: CatalogueSource
@@ -231,6 +247,8 @@ async def open_services(settings: Settings, *, catalogue_dir: Path | None = None
     stores = Stores()
     if catalogue_dir is not None:
         source, keys = MemoryCatalogue(load_claims(catalogue_dir)), MemoryKeyStore()
+    elif (read := await _read_only_source(settings, read_only_for)) is not None:
+        source, keys = read, MemoryKeyStore()
     else:
         from bot.storage.audit import SqlAuditLog
         from bot.storage.channels import SqlChannelStore

@@ -48,8 +48,9 @@ async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError('give the statement to check, e.g. factbot check "NATO promised not to expand"')
     from bot.adapters.console import use_colour
 
-    async with open_services(settings, catalogue_dir=args.catalogue) as services:
-        replies = await services.dispatcher.fact_check(Origin(platform="cli", channel_id="cli"), text, record=False)
+    origin = Origin(platform="cli", channel_id="cli")
+    async with open_services(settings, catalogue_dir=args.catalogue, read_only_for=origin) as services:
+        replies = await services.dispatcher.fact_check(origin, text, record=False)
     style = Style(colour=use_colour(sys.stdout))
     print("\n\n".join(render_reply(r, style) for r in replies))
     return 0

@@ -19,6 +19,7 @@ from bot.domain.models import Actor, Claim, ClaimStatus, Revision, StoredClaim
 from bot.storage.audit import write_audit
 from bot.storage.db import CATALOGUE_IMPORT_LOCK_ID, Database
 from bot.storage.notify import CATALOGUE_CHANNEL, notify
+from bot.storage.rows import stored_claim
 from bot.storage.tables import catalogue_meta, claim_revisions, claims
 from bot.storage.time import Clock, as_utc, utc_now
 
@@ -67,13 +68,13 @@ class SqlClaimStore:
 
     @staticmethod
     def _stored(row: Any) -> StoredClaim:
-        return StoredClaim(
-            claim=parse_claim(dict(row.data)),
+        return stored_claim(
+            row.data,
             version=row.version,
-            updated_at=as_utc(row.updated_at),
+            updated_at=row.updated_at,
             updated_by=row.updated_by,
-            from_files=row.file_hash is not None,
-            changed_since_import=row.file_hash is not None and row.file_hash != row.content_hash,
+            file_hash=row.file_hash,
+            content_hash=row.content_hash,
         )
 
     async def catalogue_version(self) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.errors import DatabaseUnavailable, StorageError
+from bot.storage.migrations import HEAD_REVISION
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
@@ -27,8 +28,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every factbot process sharing a PostgreSQL database.
 MIGRATION_LOCK_ID = 0x66616374
 CATALOGUE_IMPORT_LOCK_ID = 0x66616375
-# The newest migration; a database already there needs no Alembic at all (a test keeps this equal to its head).
-HEAD_REVISION = "0008"
 WRITE_OPTION = "factbot_write"
 
 
