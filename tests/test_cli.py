@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ def factbot(
     env: dict[str, str] | None = None,
     tmp: Path | None = None,
     timeout: float = 60,
+    code: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "POLICY_", "MATCHER_"))}
     full_env["NO_COLOR"] = "1"
@@ -30,7 +32,7 @@ def factbot(
     full_env.update(env or {})
     data = stdin.encode() if isinstance(stdin, str) else stdin
     result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, *(("-c", code) if code else ("-m", "bot")), *args],
         input=data,
         capture_output=True,
         env=full_env,
@@ -321,3 +323,52 @@ def test_version_touches_nothing_and_a_first_run_says_where_it_created_the_datab
     assert "created a new database" in first.stderr and str(tmp_path / "cli.sqlite3") in first.stderr
     again = factbot("check", "NATO never promised not to expand", tmp=tmp_path)
     assert "created a new database" not in again.stderr
+
+
+# Runs factbot in this process, then names on stderr the database modules it imported.
+REPORT_IMPORTS = """
+import sys
+from bot.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"sqlalchemy", "alembic", "asyncpg", "aiosqlite"})
+print("imported:", " ".join(heavy), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def imported(result: subprocess.CompletedProcess[str]) -> set[str]:
+    line = next(line for line in result.stderr.splitlines() if line.startswith("imported:"))
+    return set(line.split()[1:])
+
+
+def test_check_on_a_database_at_the_newest_schema_imports_no_sqlalchemy_nor_alembic(tmp_path):
+    first = factbot("check", "NATO never promised not to expand", tmp=tmp_path, code=REPORT_IMPORTS)
+    assert first.returncode == 0, first.stderr
+    assert {"sqlalchemy", "alembic"} <= imported(first), "the first run creates and migrates the database"
+    again = factbot("check", "NATO never promised not to expand", tmp=tmp_path, code=REPORT_IMPORTS)
+    assert again.returncode == 0, again.stderr
+    assert imported(again) == set()
+    assert again.stdout == first.stdout and "[nato-never-promised]" in again.stdout
+    # Commands that write still use SQLAlchemy, but on SQLite without Alembic or PostgreSQL's dialect.
+    sync = factbot("catalogue", "import", tmp=tmp_path, code=REPORT_IMPORTS)
+    assert sync.returncode == 0, sync.stderr
+    assert "sqlalchemy" in imported(sync)
+    assert not {"alembic", "sqlalchemy.dialects.postgresql", "asyncpg"} & imported(sync)
+
+
+def test_check_still_migrates_a_database_at_an_older_schema(tmp_path):
+    first = factbot("check", "NATO never promised not to expand", tmp=tmp_path)
+    assert first.returncode == 0, first.stderr
+    path = tmp_path / "cli.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0007'")
+        for table in ("proposals", "community_claim_revisions", "community_claims"):  # what 0008 added
+            connection.execute(f"DROP TABLE {table}")
+    again = factbot("check", "NATO never promised not to expand", tmp=tmp_path, code=REPORT_IMPORTS)
+    assert again.returncode == 0, again.stderr
+    assert "alembic" in imported(again)
+    assert again.stdout == first.stdout
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"proposals", "community_claim_revisions", "community_claims"} <= tables
