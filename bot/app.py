@@ -224,7 +224,7 @@ async def sync_catalogue(store: SqlClaimStore, directory: Path) -> SyncReport:
 
 async def _read_only_source(settings: Settings, reader: Origin | None) -> CatalogueSource | None:
     """The catalogue read without SQLAlchemy for one reader's community, when the database allows it (else None)."""
-    if reader is None:
+    if reader is None or settings.database.echo:  # whoever asked to see the SQL gets the full way's SQL
         return None
     from bot.storage.readonly import read_catalogue
 

@@ -118,3 +118,12 @@ async def test_check_answers_the_same_either_way(filled, monkeypatch):
     assert "[moon-landing-real]" in edited and "Édité ✓." in edited, "the chat edit, not the file's text"
     assert "[vaccines-contain-microchips]" in matched
     assert nothing.startswith("No known claim matched")
+
+
+async def test_asking_to_see_the_sql_takes_the_full_way(filled, monkeypatch):
+    database, _ = filled
+    monkeypatch.setenv("DATABASE_URL", database.url.replace("+aiosqlite", ""))
+    monkeypatch.setenv("DATABASE_ECHO", "true")
+    settings = load_settings(PROJECT_ROOT / "config" / "factbot.toml")
+    async with open_services(settings, read_only_for=Origin(platform="cli", channel_id="cli")) as services:
+        assert services.database is not None
