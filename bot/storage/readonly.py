@@ -50,7 +50,7 @@ def sqlite_path(url: str) -> Path | None:
     found = _SQLITE_URL.fullmatch(url)
     if found is None or found["path"] == ":memory:":
         return None
-    return Path(found["path"]).expanduser()
+    return Path(found["path"])  # as SQLAlchemy opens it: relative to the working directory, no ~ expansion
 
 
 async def read_catalogue(url: str, community: tuple[str, str]) -> ReadCatalogue | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 
 import pytest
@@ -14,7 +15,7 @@ from bot.domain.models import Actor, ClaimStatus, Origin
 from bot.settings import load_settings
 from bot.storage.claims import SqlClaimStore
 from bot.storage.communities import SqlCommunityStore
-from bot.storage.db import Database
+from bot.storage.db import Database, normalise_url
 from bot.storage.local import SqlLocalClaimStore
 from bot.storage.readonly import read_catalogue, sqlite_path
 from tests.conftest import FIXTURE_CLAIMS, PROJECT_ROOT
@@ -67,6 +68,18 @@ def test_only_plain_sqlite_urls_are_read():
     assert sqlite_path("sqlite+aiosqlite:///rel.db").as_posix() == "rel.db"
     for url in ("postgresql://u@h/db", "sqlite:///:memory:", "sqlite:///f.db?mode=ro", "sqlite:///my%20file.db"):
         assert sqlite_path(url) is None, url
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////data/f.sqlite3", "sqlite:///rel/f.db", "sqlite:///~/f.db", "sqlite:///a b"]
+)
+def test_the_reader_opens_the_file_sqlalchemy_opens(url):
+    from sqlalchemy.dialects.sqlite.aiosqlite import dialect
+    from sqlalchemy.engine import make_url
+
+    (opened,), _ = dialect().create_connect_args(make_url(normalise_url(url)))
+    path = sqlite_path(url)
+    assert path is not None and str(path.resolve()) == os.path.realpath(opened)
 
 
 async def test_an_older_schema_is_left_to_the_full_way(filled):
