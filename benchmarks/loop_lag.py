@@ -16,6 +16,8 @@ import asyncio
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from benchmarks.common import CLAIMS_DIR, HARD_NEGATIVES_DEV, machine, read_jsonl
 from bot.app import open_services
@@ -68,9 +70,39 @@ def report(name: str, runs: list[tuple[list[float], float]], requests: int) -> t
     return p99, rate
 
 
-def plain(loop: asyncio.AbstractEventLoop, call: Callable[[], object]) -> object:
-    """A job run as it comes, the loop given no turns: what factbot did before."""
-    return call()
+Submit = Callable[[asyncio.AbstractEventLoop, Callable[[], Any]], "asyncio.Future[Any]"]
+
+
+def default_executor(loop: asyncio.AbstractEventLoop, call: Callable[[], Any]) -> asyncio.Future[Any]:
+    """The baseline: run_in_executor(None, ...), asyncio's default executor, what factbot first used."""
+    return loop.run_in_executor(None, call)
+
+
+def one_thread(turns: bool) -> Submit:
+    """One matching thread handing back each result as it comes (one wake-up of the loop per job): with no turns,
+    as factbot had it first; with turns (after TURN of work without a pause, the next job waits until the loop has
+    run an iteration), as factbot had it before results were handed back in batches."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-match")
+    busy = {"seconds": 0.0, "ended": 0.0}
+
+    def in_turns(loop: asyncio.AbstractEventLoop, call: Callable[[], Any]) -> Any:
+        now = time.perf_counter()
+        if now - busy["ended"] >= offload.TURN:
+            busy["seconds"] = 0.0
+        if busy["seconds"] >= offload.TURN:
+            offload._give_turn(loop)
+            busy["seconds"] = 0.0
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            busy["ended"] = time.perf_counter()
+            busy["seconds"] += busy["ended"] - started
+
+    def submit(loop: asyncio.AbstractEventLoop, call: Callable[[], Any]) -> asyncio.Future[Any]:
+        return loop.run_in_executor(pool, in_turns, loop, call) if turns else loop.run_in_executor(pool, call)
+
+    return submit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,19 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = [str(line["text"]) for line in read_jsonl(HARD_NEGATIVES_DEV)]
     texts += [str(line["text"]) for line in read_jsonl(HARD_NEGATIVES_DEV.with_name("nato-new-claims.jsonl"))]
     print(f"event-loop lag, {args.requests} concurrent fact-checks of {len(texts)} messages; machine: {machine()}")
-    matching_thread, in_turns = offload._executor, offload._in_turns
-    variants = {
-        # The baseline: run_in_executor(None, ...), asyncio's default executor.
-        "asyncio's default executor": (lambda: None, plain),
-        "one matching thread, no turns": (matching_thread, plain),
-        f"factbot (turns every {1000 * offload.TURN:.0f} ms)": (matching_thread, in_turns),
+    factbot = offload._submit
+    variants: dict[str, Submit] = {
+        "asyncio's default executor": default_executor,
+        "one matching thread, no turns": one_thread(turns=False),
+        "one thread, turns, result per job": one_thread(turns=True),
+        f"factbot (batches, turns of {1000 * offload.TURN:.0f} ms)": factbot,
     }
     runs: dict[str, list[tuple[list[float], float]]] = {name: [] for name in variants}
     for _ in range(args.bursts):
-        for name, (executor, runner) in variants.items():
-            offload._executor, offload._in_turns = executor, runner  # type: ignore[assignment]
+        for name, submit in variants.items():
+            offload._submit = submit  # type: ignore[assignment]
             runs[name].append(asyncio.run(burst(args.requests, texts)))
-    offload._executor, offload._in_turns = matching_thread, in_turns
+    offload._submit = factbot
     results = {name: report(name, found, args.requests) for name, found in runs.items()}
     (base_lag, base_rate), (lag, rate) = results["asyncio's default executor"], list(results.values())[-1]
     print(f"factbot / the default executor: p99 lateness {lag / base_lag:.2f}x, throughput {rate / base_rate:.2f}x")
