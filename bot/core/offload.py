@@ -5,11 +5,12 @@ Matching is pure Python, so it holds the GIL. With asyncio's default executor a 
 threads at once and the loop waited behind all of them (224 ms in a 1,000-request burst). One thread matches as many
 messages per second, but the loop still starved: each time it gives up the GIL for a system call (epoll, the wake-up
 pipe) it must win it back, and a worker that briefly releases and retakes the GIL restarts the loop's wait, so the
-loop could wait over 100 ms for a GIL nobody held long. So the matching thread works in turns: it runs queued jobs
-for at most TURN seconds, hands all their results to the loop in one callback (one wake-up per turn, not one per job)
-and, when more jobs are queued, waits until the loop has run the code awaiting those results. The loop's wait is
-bounded by one job plus TURN, whatever the burst, and no time is lost, since the two never ran at once anyway
-(benchmarks/loop_lag.py measures both).
+loop could wait over 100 ms for a GIL nobody held long. So the matching thread works in turns: it starts only once the
+loop has finished the iteration that queued the work (a burst of 1,000 requests is admitted in one iteration), runs
+queued jobs for at most TURN seconds, hands all their results to the loop in one callback (one wake-up per turn, not
+one per job) and, when more jobs are queued, waits until the loop has run the code awaiting those results. The loop's
+wait is bounded by one job plus TURN, whatever the burst, and no time is lost, since the two never ran at once anyway
+(benchmarks/loop_lag.py measures this against asyncio's default executor and a thread that hands back each result).
 """
 
 from __future__ import annotations
@@ -93,9 +94,16 @@ def _hand_back(batches: dict[asyncio.AbstractEventLoop, list[Done]], *, wait: bo
 
 
 def _drain() -> None:
-    """On the matching thread: run queued jobs until none is left, handing results back after every TURN of work."""
+    """On the matching thread: after the loop's turn, run queued jobs until none is left, handing results back after
+    every TURN of work."""
     global _draining
     batches: dict[asyncio.AbstractEventLoop, list[Done]] = {}
+    with _lock:
+        first = _queue[0][0] if _queue else None
+    if first is not None:
+        # Started by a loop in the middle of an iteration (a burst admits all its requests in one): let it finish
+        # that iteration before matching competes with it for the GIL.
+        _give_turn(first)
     started = time.perf_counter()
     while True:
         with _lock:
