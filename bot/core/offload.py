@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 import time
 from collections import deque
@@ -39,6 +40,15 @@ _lock = threading.Lock()  # guards _pool, _queue and _draining, between the loop
 _pool: ThreadPoolExecutor | None = None
 _queue: deque[Job] = deque()
 _draining = False  # a drain is queued or running on the matching thread
+
+
+def _forget_parent() -> None:
+    """In a forked child: the parent's matching thread did not come along, so its pool, queue and lock are not ours."""
+    global _lock, _pool, _queue, _draining
+    _lock, _pool, _queue, _draining = threading.Lock(), None, deque(), False
+
+
+os.register_at_fork(after_in_child=_forget_parent)
 
 
 def _executor() -> ThreadPoolExecutor:

@@ -4,8 +4,11 @@ event loop gets a turn before a burst is matched and between turns of work, howe
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -114,6 +117,24 @@ def test_jobs_from_two_event_loops_at_once_each_come_back_to_their_own_loop() ->
         thread.join(timeout=30)  # a result settled on the wrong loop leaves its task waiting forever: fail, not hang
     assert not any(thread.is_alive() for thread in threads)
     assert results == {name: [(name, i) for i in range(300)] for name in ("a", "b")}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_matches_on_its_own_thread() -> None:
+    assert asyncio.run(offload.off_loop(sorted, [2, 1])) == [1, 2]  # the parent's thread is running
+    with warnings.catch_warnings():  # Python 3.12+ warns about forking a process that has threads: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: the parent's thread did not come along
+        ok = asyncio.run(asyncio.wait_for(offload.off_loop(sorted, [4, 3]), timeout=10)) == [3, 4]
+        os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 30
+    while (status := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if status[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert status[0] == pid and os.waitstatus_to_exitcode(status[1]) == 0
 
 
 def test_a_closed_loop_does_not_hold_the_thread() -> None:
