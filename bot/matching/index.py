@@ -15,9 +15,10 @@ IntArray = npt.NDArray[np.int32]
 
 @dataclass(frozen=True, slots=True)
 class QueryScores:
-    """Per-document BM25 scores for one query."""
+    """Per-document BM25 scores for one query, and which documents score at all."""
 
     bm25: FloatArray
+    docs: npt.NDArray[np.intp]  # ascending: the documents in some query term's postings, i.e. those scoring above 0
 
 
 class Bm25Index:
@@ -76,5 +77,10 @@ class Bm25Index:
             docs_parts.append(self.postings[span])
             weights = self.weights[span]
             weight_parts.append(weights if n == 1 else weights * np.float32(n * (k3 + 1.0) / (n + k3)))
-        scores = np.bincount(np.concatenate(docs_parts), weights=np.concatenate(weight_parts), minlength=self.size)
-        return QueryScores(scores.astype(np.float32))
+        postings = np.concatenate(docs_parts)
+        scores = np.bincount(postings, weights=np.concatenate(weight_parts), minlength=self.size)
+        # The union of the postings, read off a mask: a boolean array is scanned several times faster than the
+        # float scores (np.flatnonzero(scores) was the costliest step of a query at 10,000 claims).
+        touched = np.zeros(self.size, dtype=np.bool_)
+        touched[postings] = True
+        return QueryScores(scores.astype(np.float32), np.flatnonzero(touched))

@@ -139,6 +139,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_NO_DOCS: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+
+
 def _prefix(term: str) -> str:
     return term[:PREFIX] if len(term) >= PREFIX else ""
 
@@ -190,6 +193,7 @@ class _Window:
     stances: dict[str, int]
     prefixes: frozenset[str]
     bm25: npt.NDArray[np.float32] | None  # BM25 score of every claim; None when no term is in the index
+    docs: npt.NDArray[np.intp]  # ascending: the claims scoring above 0 (in some query term's postings)
     weights: tuple[float, ...] = ()  # per term, its confidence weight
     term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
 
@@ -453,6 +457,7 @@ class ClaimMatcher:
             stance_of,
             frozenset(p for p in term_prefixes if p),
             scores.bm25 if scores is not None else None,
+            scores.docs if scores is not None else _NO_DOCS,
             tuple(self._weight(t) for t in terms),
             term_prefixes,
         )
@@ -501,13 +506,13 @@ class ClaimMatcher:
         bm25 = window.bm25
         if bm25 is None:
             return
-        docs = np.flatnonzero(bm25)
+        docs = window.docs
         if docs.size > needed:
-            top = docs[np.argpartition(bm25[docs], -needed)[-needed:]]
+            scores = bm25[docs]
             # The stance factor is at least the penalty, so a claim below penalty x the needed-th score cannot
             # overtake the claims above it: only claims above that line are keyed.
-            line = float(bm25[top].min()) * self.thresholds.stance_penalty
-            wider = docs[bm25[docs] >= line]
+            line = float(np.partition(scores, -needed)[-needed]) * self.thresholds.stance_penalty
+            wider = docs[scores >= line]
             if wider.size > MAX_CANDIDATES:
                 wider = wider[np.argpartition(bm25[wider], -MAX_CANDIDATES)[-MAX_CANDIDATES:]]
             docs = wider
@@ -515,8 +520,7 @@ class ClaimMatcher:
         query_idf = 0.0
         query = window.query
         negatable = self._negatable
-        for doc in docs.tolist():
-            key = float(bm25[doc])
+        for doc, key in zip(docs.tolist(), bm25[docs].tolist(), strict=True):
             stance = 1.0
             if negatable[doc]:
                 if idf is None:
