@@ -80,6 +80,7 @@ CONFIDENCE_CLAIMS = 6  # leading claims whose confidence is worked out in detail
 CONFIDENCE_WINDOWS = 3  # per leading claim, its best windows by key
 TYPO_MIN_LENGTH = 4  # shorter unknown words are not repaired
 TYPO_MIN_SIMILARITY = 0.75  # normalised Levenshtein similarity a repair needs
+REPAIR_CACHE = 4096  # unknown words whose repair an index remembers (the same word is repaired the same way)
 SEGMENT_MIN_LENGTH = 8  # shorter unknown words are not split
 PREFIX = 5  # stems that share this many leading characters ("expand"/"expans", "german"/"germani") ...
 PREFIX_CREDIT = 0.7  # ... count for this share of a full match in the confidence
@@ -140,6 +141,33 @@ def _gc_paused() -> Iterator[None]:
 
 
 _NO_DOCS: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+
+
+def _letters(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Per word, a bit for each of its letters (code point mod 64), so candidates can be ruled out in bulk: a
+    letter one word has and the other lacks costs an edit, and letters sharing a bit only make that bound lower."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    bits = np.left_shift(np.uint64(1), (points & np.uint32(63)).astype(np.uint64))
+    starts = np.cumsum([0, *map(len, words[:-1])], dtype=np.int64)
+    return np.bitwise_or.reduceat(bits, starts)
+
+
+def _letter_bits(word: str) -> int:
+    """`_letters` of one word, in Python: quicker for one than the NumPy calls."""
+    bits = 0
+    for point in map(ord, word):
+        bits |= 1 << (point & 63)
+    return bits
+
+
+def _at_most_bits(masks: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.bool_]:
+    """Which masks have at most `count` bits set: clearing the lowest set bit `count` times leaves them 0."""
+    for _ in range(count):
+        masks = masks & (masks - np.uint64(1))
+    cleared: npt.NDArray[np.bool_] = masks == 0
+    return cleared
 
 
 def _prefix(term: str) -> str:
@@ -231,6 +259,8 @@ class ClaimMatcher:
         with _gc_paused():
             self._build()
         self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
+        # An unknown word is repaired the same way every time against one index; chat repeats its misspellings.
+        self._repair = lru_cache(maxsize=REPAIR_CACHE)(self._closest)
         if semantic is not None:
             # In the thread that builds the matcher (LiveCatalogue runs it off the event loop).
             texts = [variant.text for claim in self.claims for variant in claim.variants()]
@@ -302,14 +332,25 @@ class ClaimMatcher:
         # Repair candidates by (length, first or second letter). A small index (a community's own claims) keeps
         # only its words by length and picks a bucket out on demand: the same words in the same order, for a
         # fraction of the memory.
-        self._typo_buckets: dict[tuple[int, str], list[str]] | None = None
+        # The buckets lie end to end in one array (of str objects, to pick the candidates left out in C), each word
+        # with a mask of its letters beside it (`_letters`).
+        self._typo_buckets: dict[tuple[int, str], tuple[int, int]] | None = None  # key -> (start, end)
+        self._typo_words: npt.NDArray[np.object_] = np.zeros(0, dtype=object)
+        self._typo_letters: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         self._words_by_length: dict[int, tuple[str, ...]] = {}
         repairable = [word for word in self._surface_stems if len(word) >= TYPO_MIN_LENGTH - 1]
         if len(repairable) > SMALL_VOCABULARY:
-            self._typo_buckets = {}
+            buckets: dict[tuple[int, str], list[str]] = {}
             for word in repairable:
                 for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):  # in order: no hash seed
-                    self._typo_buckets.setdefault(key, []).append(word)
+                    buckets.setdefault(key, []).append(word)
+            self._typo_buckets = {}
+            words: list[str] = []
+            for key, bucket in buckets.items():
+                self._typo_buckets[key] = (len(words), len(words) + len(bucket))
+                words.extend(bucket)
+            self._typo_words = np.array(words, dtype=object)
+            self._typo_letters = _letters(words)
         else:
             by_length: dict[int, list[str]] = {}
             for word in repairable:
@@ -352,20 +393,34 @@ class ClaimMatcher:
 
     # ------------------------------------------------------------------------------------------ query terms
 
-    def _repair(self, word: str) -> str | None:
-        """The catalogue word a misspelt word most likely meant, if one is close enough.
+    def _closest(self, word: str) -> str | None:
+        """The catalogue word a misspelt word most likely meant, if one is close enough (`_repair` remembers it).
 
         Candidates are the words one letter shorter, as long and one longer, sharing the first or second letter,
         in that order (by length, then those sharing the first letter, then the second); the best similarity wins,
-        the first candidate on a tie.
+        the first candidate on a tie. Candidates whose letters alone rule out the similarity are dropped first,
+        in NumPy: they could never win, and scoring them was most of the time a repair took.
         """
         buckets = self._typo_buckets
         if buckets is None:
             return self._repair_on_demand(word)
-        choices: list[str] = []
+        spans: list[tuple[int, int]] = []
         for length in (len(word) - 1, len(word), len(word) + 1):
             for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
-                choices.extend(buckets.get(key, ()))
+                span = buckets.get(key)
+                if span is not None:
+                    spans.append(span)
+        if not spans:
+            return None
+        letters = self._typo_letters
+        mine = np.uint64(_letter_bits(word))
+        candidates = np.concatenate([letters[start:end] for start, end in spans])
+        # Each letter one word has and the other lacks takes an edit of its own, and a repair allows at most
+        # a quarter of the longer word's length in edits (TYPO_MIN_SIMILARITY): (len(word) + 1) // 4 at most.
+        edits = int((1.0 - TYPO_MIN_SIMILARITY) * (len(word) + 1) + 1e-9)
+        close = _at_most_bits(candidates & ~mine, edits) & _at_most_bits(mine & ~candidates, edits)
+        words = self._typo_words
+        choices: list[str] = np.concatenate([words[start:end] for start, end in spans])[close].tolist()
         if not choices:
             return None
         found = process.extractOne(
