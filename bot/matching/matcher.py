@@ -224,6 +224,7 @@ class _Window:
     docs: npt.NDArray[np.intp]  # ascending: the claims scoring above 0 (in some query term's postings)
     weights: tuple[float, ...] = ()  # per term, its confidence weight
     term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
+    negated: bool = False  # some term stands under a negation
 
 
 @dataclass(slots=True)
@@ -515,6 +516,7 @@ class ClaimMatcher:
             scores.docs if scores is not None else _NO_DOCS,
             tuple(self._weight(t) for t in terms),
             term_prefixes,
+            any(stance_of.values()),
         )
 
     def _windows(self, text: str) -> tuple[list[_Window], str]:
@@ -538,6 +540,8 @@ class ClaimMatcher:
         """1 when the shared words stand under the same negations in the window and the phrasing, falling to
         the stance penalty as they disagree (IDF-weighted): "NATO promised not to expand" agrees with "NATO
         pledged it would not expand" and disagrees with "NATO never promised not to expand"."""
+        if not phrasing.stances and not window.negated:
+            return 1.0  # nothing stands under a negation on either side: every shared word agrees
         agree = total = 0.0
         theirs = dict(zip(phrasing.terms, phrasing.stances, strict=True)) if phrasing.stances else {}
         for term in shared:
