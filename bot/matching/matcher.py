@@ -382,12 +382,13 @@ class ClaimMatcher:
         for phrasing in self._phrasings[doc]:
             by_lang.setdefault(phrasing.lang, []).append(phrasing)
         cores: dict[str, tuple[dict[str, float], float]] = {}
+        weight, unknown = self._weights.get, self._unknown_weight
         for lang, group in by_lang.items():
             counts: dict[str, int] = {}
             for phrasing in group:
                 for term in set(phrasing.terms):
                     counts[term] = counts.get(term, 0) + 1
-            weights = {t: self._weight(t) * n / len(group) for t, n in counts.items()}
+            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
         vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
         return _Core(vocabulary, frozenset(p for t in vocabulary if (p := _prefix(t))), cores)
@@ -614,6 +615,7 @@ class ClaimMatcher:
         weights = window.weights
         weight = self._weights.get
         unknown = self._unknown_weight
+        # The window's prefixes are all PREFIX long, so a shorter word's t[:PREFIX] (itself) is never among them.
         query, window_prefixes, term_prefixes = window.query, window.prefixes, window.term_prefixes
         # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
         explained = [
@@ -630,7 +632,7 @@ class ClaimMatcher:
                 continue
             own = set(phrasing.terms)
             covered = sum(weight(t, unknown) for t in shared) + PREFIX_CREDIT * sum(
-                weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes and len(t) >= PREFIX
+                weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes
             )
             coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
             if CORE_SHARE:
@@ -638,7 +640,7 @@ class ClaimMatcher:
                 if core_part is None:
                     core_weights, core_mass = core.by_lang[phrasing.lang]
                     core_covered = sum(
-                        w if t in query else PREFIX_CREDIT * w if _prefix(t) in window_prefixes else 0.0
+                        w if t in query else PREFIX_CREDIT * w if t[:PREFIX] in window_prefixes else 0.0
                         for t, w in core_weights.items()
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
