@@ -590,8 +590,9 @@ class ClaimMatcher:
                 key *= stance
             state = found.get(doc)
             if state is None:
-                found[doc] = state = _Found(key)
-            state.add(key, index, stance)
+                found[doc] = _Found(key, stance, [(key, index)])  # what add() makes of a first window
+            else:
+                state.add(key, index, stance)
 
     def _stance_of_best_fit(self, window: _Window, doc: int, idf: dict[str, float], query_idf: float) -> float:
         """The stance factor of the claim's phrasing that overlaps the window most (IDF-weighted Dice), or of
