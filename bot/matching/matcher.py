@@ -602,7 +602,7 @@ class ClaimMatcher:
             shared = window.query.intersection(phrasing.terms)
             if not shared:
                 continue
-            plain = round(sum(idf[t] for t in shared) / (query_idf + phrasing.weight), DIGITS)
+            plain = round(sum([idf[t] for t in shared]) / (query_idf + phrasing.weight), DIGITS)
             best_plain = max(best_plain, plain)
             if plain > best_stanced:
                 best_stanced = max(best_stanced, plain * self._stance_factor(window, phrasing, shared))
@@ -632,8 +632,9 @@ class ClaimMatcher:
             if not shared:
                 continue
             own = set(phrasing.terms)
-            covered = sum(weight(t, unknown) for t in shared) + PREFIX_CREDIT * sum(
-                weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes
+            # Sums over lists, not generators: the same additions in the same order, with less overhead per word.
+            covered = sum([weight(t, unknown) for t in shared]) + PREFIX_CREDIT * sum(
+                [weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes]
             )
             coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
             if CORE_SHARE:
@@ -641,8 +642,10 @@ class ClaimMatcher:
                 if core_part is None:
                     core_weights, core_mass = core.by_lang[phrasing.lang]
                     core_covered = sum(
-                        w if t in query else PREFIX_CREDIT * w if t[:PREFIX] in window_prefixes else 0.0
-                        for t, w in core_weights.items()
+                        [
+                            w if t in query else PREFIX_CREDIT * w if t[:PREFIX] in window_prefixes else 0.0
+                            for t, w in core_weights.items()
+                        ]
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
