@@ -80,7 +80,7 @@ CONFIDENCE_CLAIMS = 6  # leading claims whose confidence is worked out in detail
 CONFIDENCE_WINDOWS = 3  # per leading claim, its best windows by key
 TYPO_MIN_LENGTH = 4  # shorter unknown words are not repaired
 TYPO_MIN_SIMILARITY = 0.75  # normalised Levenshtein similarity a repair needs
-REPAIR_CACHE = 4096  # unknown words whose repair an index remembers (the same word is repaired the same way)
+REPAIR_CACHE = 4096  # unknown words whose repair a large index remembers (the same word is repaired the same way)
 SEGMENT_MIN_LENGTH = 8  # shorter unknown words are not split
 PREFIX = 5  # stems that share this many leading characters ("expand"/"expans", "german"/"germani") ...
 PREFIX_CREDIT = 0.7  # ... count for this share of a full match in the confidence
@@ -261,7 +261,9 @@ class ClaimMatcher:
             self._build()
         self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
         # An unknown word is repaired the same way every time against one index; chat repeats its misspellings.
-        self._repair = lru_cache(maxsize=REPAIR_CACHE)(self._closest)
+        # A small index (a community's own; thousands may be cached) remembers none: its repair is cheap already.
+        remembered = REPAIR_CACHE if self._typo_buckets is not None else 0
+        self._repair = lru_cache(maxsize=remembered)(self._closest)
         if semantic is not None:
             # In the thread that builds the matcher (LiveCatalogue runs it off the event loop).
             texts = [variant.text for claim in self.claims for variant in claim.variants()]

@@ -414,12 +414,18 @@ def test_the_letter_filter_drops_no_candidate_that_could_win(monkeypatch) -> Non
     assert {typo: bucketed._closest(typo) for typo in typos} == expected
 
 
-@pytest.mark.parametrize("small", [False, True])
-def test_remembered_repairs_are_the_repairs_and_the_memory_is_bounded(monkeypatch, small: bool) -> None:
-    if not small:
-        monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+def test_a_small_index_remembers_no_repairs() -> None:
+    # Thousands of community indexes may be cached at once: a memory each would add up.
     matcher = ClaimMatcher(load_claims(ROOT / "claims"))
-    assert (matcher._typo_buckets is None) == small
+    assert matcher._typo_buckets is None
+    assert [matcher._repair(typo) for typo in ("promissed", "promissed")] == [matcher._closest("promissed")] * 2
+    assert matcher._repair.cache_info().currsize == 0
+
+
+def test_remembered_repairs_are_the_repairs_and_the_memory_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+    matcher = ClaimMatcher(load_claims(ROOT / "claims"))
+    assert matcher._typo_buckets is not None
     words = sorted(w for w in matcher._surface_stems if len(w) >= 4)
     typos = _typos_of(words, "cache")
     assert len(typos) > matcher_module.REPAIR_CACHE  # enough to fill the memory
