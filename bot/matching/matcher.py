@@ -409,11 +409,16 @@ class ClaimMatcher:
         if buckets is None:
             return self._repair_on_demand(word)
         spans: list[tuple[int, int]] = []
+        ends: list[int] = []  # where each bucket ends among the candidates
+        shifts: list[int] = []  # from a candidate's position to its word's
         for length in (len(word) - 1, len(word), len(word) + 1):
             for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
                 span = buckets.get(key)
                 if span is not None:
+                    begin = ends[-1] if ends else 0
                     spans.append(span)
+                    ends.append(begin + span[1] - span[0])
+                    shifts.append(span[0] - begin)
         if not spans:
             return None
         letters = self._typo_letters
@@ -423,10 +428,11 @@ class ClaimMatcher:
         # a quarter of the longer word's length in edits (TYPO_MIN_SIMILARITY): (len(word) + 1) // 4 at most.
         edits = int((1.0 - TYPO_MIN_SIMILARITY) * (len(word) + 1) + 1e-9)
         close = _at_most_bits(candidates & ~mine, edits) & _at_most_bits(mine & ~candidates, edits)
-        words = self._typo_words
-        choices: list[str] = np.concatenate([words[start:end] for start, end in spans])[close].tolist()
-        if not choices:
+        hits = np.flatnonzero(close)
+        if not hits.size:
             return None
+        hits += np.asarray(shifts)[np.searchsorted(ends, hits, side="right")]
+        choices: list[str] = self._typo_words[hits].tolist()  # in the buckets' order
         found = process.extractOne(
             word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
         )
