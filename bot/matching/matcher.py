@@ -398,7 +398,7 @@ class ClaimMatcher:
     # ------------------------------------------------------------------------------------------ query terms
 
     def _closest(self, word: str) -> str | None:
-        """The catalogue word a misspelt word most likely meant, if one is close enough (`_repair` remembers it).
+        """The catalogue word a misspelt word most likely meant, if close enough (`_repair`: remembered, if large).
 
         Candidates are the words one letter shorter, as long and one longer, sharing the first or second letter,
         in that order (by length, then those sharing the first letter, then the second); the best similarity wins,
