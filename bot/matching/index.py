@@ -15,9 +15,10 @@ IntArray = npt.NDArray[np.int32]
 
 @dataclass(frozen=True, slots=True)
 class QueryScores:
-    """Per-document BM25 scores for one query."""
+    """Per-document BM25 scores for one query, and which documents score at all."""
 
     bm25: FloatArray
+    docs: npt.NDArray[np.intp]  # ascending: the documents in some query term's postings, i.e. those scoring above 0
 
 
 class Bm25Index:
@@ -69,12 +70,24 @@ class Bm25Index:
                 counts[term_id] = counts.get(term_id, 0) + 1
         if not counts:
             return None
-        docs_parts: list[IntArray] = []
-        weight_parts: list[FloatArray] = []
-        for term_id, n in sorted(counts.items()):
-            span = slice(int(self.indptr[term_id]), int(self.indptr[term_id + 1]))
-            docs_parts.append(self.postings[span])
-            weights = self.weights[span]
-            weight_parts.append(weights if n == 1 else weights * np.float32(n * (k3 + 1.0) / (n + k3)))
-        scores = np.bincount(np.concatenate(docs_parts), weights=np.concatenate(weight_parts), minlength=self.size)
-        return QueryScores(scores.astype(np.float32))
+        # The postings of every query term, in term order, gathered with one index array instead of a slice per term.
+        ids = sorted(counts)
+        starts = self.indptr[ids]
+        lengths = self.indptr[np.add(ids, 1)] - starts
+        offsets = np.cumsum(lengths) - lengths  # where each term's postings begin in the gathered arrays
+        spans = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
+        postings = self.postings[spans]
+        weights = self.weights[spans]
+        repeated = [i for i, term_id in enumerate(ids) if counts[term_id] > 1]
+        if repeated:
+            factors = np.ones(len(ids), dtype=np.float32)
+            for i in repeated:
+                n = counts[ids[i]]
+                factors[i] = np.float32(n * (k3 + 1.0) / (n + k3))
+            weights = weights * np.repeat(factors, lengths)
+        scores = np.bincount(postings, weights=weights, minlength=self.size)
+        # The union of the postings, read off a mask: a boolean array is scanned several times faster than the
+        # float scores (np.flatnonzero(scores) was the costliest step of a query at 10,000 claims).
+        touched = np.zeros(self.size, dtype=np.bool_)
+        touched[postings] = True
+        return QueryScores(scores.astype(np.float32), np.flatnonzero(touched))

@@ -80,6 +80,7 @@ CONFIDENCE_CLAIMS = 6  # leading claims whose confidence is worked out in detail
 CONFIDENCE_WINDOWS = 3  # per leading claim, its best windows by key
 TYPO_MIN_LENGTH = 4  # shorter unknown words are not repaired
 TYPO_MIN_SIMILARITY = 0.75  # normalised Levenshtein similarity a repair needs
+REPAIR_CACHE = 4096  # unknown words whose repair a large index remembers (the same word is repaired the same way)
 SEGMENT_MIN_LENGTH = 8  # shorter unknown words are not split
 PREFIX = 5  # stems that share this many leading characters ("expand"/"expans", "german"/"germani") ...
 PREFIX_CREDIT = 0.7  # ... count for this share of a full match in the confidence
@@ -139,6 +140,36 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_NO_DOCS: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+
+
+def _letters(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Per word, a bit for each of its letters (code point mod 64), so candidates can be ruled out in bulk: a
+    letter one word has and the other lacks costs an edit, and letters sharing a bit only make that bound lower."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    bits = np.left_shift(np.uint64(1), (points & np.uint32(63)).astype(np.uint64))
+    starts = np.cumsum([0, *map(len, words[:-1])], dtype=np.int64)
+    return np.bitwise_or.reduceat(bits, starts)
+
+
+def _letter_bits(word: str) -> int:
+    """`_letters` of one word, in Python: quicker for one than the NumPy calls."""
+    bits = 0
+    for point in map(ord, word):
+        bits |= 1 << (point & 63)
+    return bits
+
+
+def _at_most_bits(masks: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.bool_]:
+    """Which masks have at most `count` bits set: clearing the lowest set bit `count` times leaves them 0."""
+    for _ in range(count):
+        masks = masks & (masks - np.uint64(1))
+    cleared: npt.NDArray[np.bool_] = masks == 0
+    return cleared
+
+
 def _prefix(term: str) -> str:
     return term[:PREFIX] if len(term) >= PREFIX else ""
 
@@ -190,8 +221,10 @@ class _Window:
     stances: dict[str, int]
     prefixes: frozenset[str]
     bm25: npt.NDArray[np.float32] | None  # BM25 score of every claim; None when no term is in the index
+    docs: npt.NDArray[np.intp]  # ascending: the claims scoring above 0 (in some query term's postings)
     weights: tuple[float, ...] = ()  # per term, its confidence weight
     term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
+    negated: bool = False  # some term stands under a negation
 
 
 @dataclass(slots=True)
@@ -227,6 +260,10 @@ class ClaimMatcher:
         with _gc_paused():
             self._build()
         self._core = lru_cache(maxsize=CORE_CACHE)(self._make_core)
+        # An unknown word is repaired the same way every time against one index; chat repeats its misspellings.
+        # A small index (a community's own; thousands may be cached) remembers none: its repair is cheap already.
+        remembered = REPAIR_CACHE if self._typo_buckets is not None else 0
+        self._repair = lru_cache(maxsize=remembered)(self._closest)
         if semantic is not None:
             # In the thread that builds the matcher (LiveCatalogue runs it off the event loop).
             texts = [variant.text for claim in self.claims for variant in claim.variants()]
@@ -298,14 +335,25 @@ class ClaimMatcher:
         # Repair candidates by (length, first or second letter). A small index (a community's own claims) keeps
         # only its words by length and picks a bucket out on demand: the same words in the same order, for a
         # fraction of the memory.
-        self._typo_buckets: dict[tuple[int, str], list[str]] | None = None
+        # The buckets lie end to end in one array (of str objects, to pick the candidates left out in C), each word
+        # with a mask of its letters beside it (`_letters`).
+        self._typo_buckets: dict[tuple[int, str], tuple[int, int]] | None = None  # key -> (start, end)
+        self._typo_words: npt.NDArray[np.object_] = np.zeros(0, dtype=object)
+        self._typo_letters: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         self._words_by_length: dict[int, tuple[str, ...]] = {}
         repairable = [word for word in self._surface_stems if len(word) >= TYPO_MIN_LENGTH - 1]
         if len(repairable) > SMALL_VOCABULARY:
-            self._typo_buckets = {}
+            buckets: dict[tuple[int, str], list[str]] = {}
             for word in repairable:
                 for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):  # in order: no hash seed
-                    self._typo_buckets.setdefault(key, []).append(word)
+                    buckets.setdefault(key, []).append(word)
+            self._typo_buckets = {}
+            words: list[str] = []
+            for key, bucket in buckets.items():
+                self._typo_buckets[key] = (len(words), len(words) + len(bucket))
+                words.extend(bucket)
+            self._typo_words = np.array(words, dtype=object)
+            self._typo_letters = _letters(words)
         else:
             by_length: dict[int, list[str]] = {}
             for word in repairable:
@@ -336,34 +384,55 @@ class ClaimMatcher:
         for phrasing in self._phrasings[doc]:
             by_lang.setdefault(phrasing.lang, []).append(phrasing)
         cores: dict[str, tuple[dict[str, float], float]] = {}
+        weight, unknown = self._weights.get, self._unknown_weight
         for lang, group in by_lang.items():
             counts: dict[str, int] = {}
             for phrasing in group:
                 for term in set(phrasing.terms):
                     counts[term] = counts.get(term, 0) + 1
-            weights = {t: self._weight(t) * n / len(group) for t, n in counts.items()}
+            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
         vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
         return _Core(vocabulary, frozenset(p for t in vocabulary if (p := _prefix(t))), cores)
 
     # ------------------------------------------------------------------------------------------ query terms
 
-    def _repair(self, word: str) -> str | None:
-        """The catalogue word a misspelt word most likely meant, if one is close enough.
+    def _closest(self, word: str) -> str | None:
+        """The catalogue word a misspelt word most likely meant, if close enough (`_repair`: remembered, if large).
 
         Candidates are the words one letter shorter, as long and one longer, sharing the first or second letter,
         in that order (by length, then those sharing the first letter, then the second); the best similarity wins,
-        the first candidate on a tie.
+        the first candidate on a tie. Candidates whose letters alone rule out the similarity are dropped first,
+        in NumPy: they could never win, and scoring them was most of the time a repair took.
         """
         buckets = self._typo_buckets
         if buckets is None:
             return self._repair_on_demand(word)
-        choices: list[str] = []
+        spans: list[tuple[int, int]] = []
+        ends: list[int] = []  # where each bucket ends among the candidates
+        shifts: list[int] = []  # from a candidate's position to its word's
         for length in (len(word) - 1, len(word), len(word) + 1):
             for key in dict.fromkeys(((length, word[0]), (length, word[1]))):
-                choices.extend(buckets.get(key, ()))
-        if not choices:
+                span = buckets.get(key)
+                if span is not None:
+                    begin = ends[-1] if ends else 0
+                    spans.append(span)
+                    ends.append(begin + span[1] - span[0])
+                    shifts.append(span[0] - begin)
+        if not spans:
             return None
+        letters = self._typo_letters
+        mine = np.uint64(_letter_bits(word))
+        candidates = np.concatenate([letters[start:end] for start, end in spans])
+        # Each letter one word has and the other lacks takes an edit of its own, and a repair allows at most
+        # a quarter of the longer word's length in edits (TYPO_MIN_SIMILARITY): (len(word) + 1) // 4 at most.
+        edits = int((1.0 - TYPO_MIN_SIMILARITY) * (len(word) + 1) + 1e-9)
+        close = _at_most_bits(candidates & ~mine, edits) & _at_most_bits(mine & ~candidates, edits)
+        hits = np.flatnonzero(close)
+        if not hits.size:
+            return None
+        hits += np.asarray(shifts)[np.searchsorted(ends, hits, side="right")]
+        choices: list[str] = self._typo_words[hits].tolist()  # in the buckets' order
         found = process.extractOne(
             word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
         )
@@ -453,8 +522,10 @@ class ClaimMatcher:
             stance_of,
             frozenset(p for p in term_prefixes if p),
             scores.bm25 if scores is not None else None,
+            scores.docs if scores is not None else _NO_DOCS,
             tuple(self._weight(t) for t in terms),
             term_prefixes,
+            any(stance_of.values()),
         )
 
     def _windows(self, text: str) -> tuple[list[_Window], str]:
@@ -478,6 +549,8 @@ class ClaimMatcher:
         """1 when the shared words stand under the same negations in the window and the phrasing, falling to
         the stance penalty as they disagree (IDF-weighted): "NATO promised not to expand" agrees with "NATO
         pledged it would not expand" and disagrees with "NATO never promised not to expand"."""
+        if not phrasing.stances and not window.negated:
+            return 1.0  # nothing stands under a negation on either side: every shared word agrees
         agree = total = 0.0
         theirs = dict(zip(phrasing.terms, phrasing.stances, strict=True)) if phrasing.stances else {}
         for term in shared:
@@ -501,13 +574,13 @@ class ClaimMatcher:
         bm25 = window.bm25
         if bm25 is None:
             return
-        docs = np.flatnonzero(bm25)
+        docs = window.docs
         if docs.size > needed:
-            top = docs[np.argpartition(bm25[docs], -needed)[-needed:]]
+            scores = bm25[docs]
             # The stance factor is at least the penalty, so a claim below penalty x the needed-th score cannot
             # overtake the claims above it: only claims above that line are keyed.
-            line = float(bm25[top].min()) * self.thresholds.stance_penalty
-            wider = docs[bm25[docs] >= line]
+            line = float(np.partition(scores, -needed)[-needed]) * self.thresholds.stance_penalty
+            wider = docs[scores >= line]
             if wider.size > MAX_CANDIDATES:
                 wider = wider[np.argpartition(bm25[wider], -MAX_CANDIDATES)[-MAX_CANDIDATES:]]
             docs = wider
@@ -515,8 +588,7 @@ class ClaimMatcher:
         query_idf = 0.0
         query = window.query
         negatable = self._negatable
-        for doc in docs.tolist():
-            key = float(bm25[doc])
+        for doc, key in zip(docs.tolist(), bm25[docs].tolist(), strict=True):
             stance = 1.0
             if negatable[doc]:
                 if idf is None:
@@ -526,8 +598,9 @@ class ClaimMatcher:
                 key *= stance
             state = found.get(doc)
             if state is None:
-                found[doc] = state = _Found(key)
-            state.add(key, index, stance)
+                found[doc] = _Found(key, stance, [(key, index)])  # what add() makes of a first window
+            else:
+                state.add(key, index, stance)
 
     def _stance_of_best_fit(self, window: _Window, doc: int, idf: dict[str, float], query_idf: float) -> float:
         """The stance factor of the claim's phrasing that overlaps the window most (IDF-weighted Dice), or of
@@ -537,7 +610,7 @@ class ClaimMatcher:
             shared = window.query.intersection(phrasing.terms)
             if not shared:
                 continue
-            plain = round(sum(idf[t] for t in shared) / (query_idf + phrasing.weight), DIGITS)
+            plain = round(sum([idf[t] for t in shared]) / (query_idf + phrasing.weight), DIGITS)
             best_plain = max(best_plain, plain)
             if plain > best_stanced:
                 best_stanced = max(best_stanced, plain * self._stance_factor(window, phrasing, shared))
@@ -551,6 +624,7 @@ class ClaimMatcher:
         weights = window.weights
         weight = self._weights.get
         unknown = self._unknown_weight
+        # The window's prefixes are all PREFIX long, so a shorter word's t[:PREFIX] (itself) is never among them.
         query, window_prefixes, term_prefixes = window.query, window.prefixes, window.term_prefixes
         # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
         explained = [
@@ -566,8 +640,9 @@ class ClaimMatcher:
             if not shared:
                 continue
             own = set(phrasing.terms)
-            covered = sum(weight(t, unknown) for t in shared) + PREFIX_CREDIT * sum(
-                weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes and len(t) >= PREFIX
+            # Sums over lists, not generators: the same additions in the same order, with less overhead per word.
+            covered = sum([weight(t, unknown) for t in shared]) + PREFIX_CREDIT * sum(
+                [weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes]
             )
             coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
             if CORE_SHARE:
@@ -575,8 +650,10 @@ class ClaimMatcher:
                 if core_part is None:
                     core_weights, core_mass = core.by_lang[phrasing.lang]
                     core_covered = sum(
-                        w if t in query else PREFIX_CREDIT * w if _prefix(t) in window_prefixes else 0.0
-                        for t, w in core_weights.items()
+                        [
+                            w if t in query else PREFIX_CREDIT * w if t[:PREFIX] in window_prefixes else 0.0
+                            for t, w in core_weights.items()
+                        ]
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part

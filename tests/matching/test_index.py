@@ -34,6 +34,15 @@ def test_scores_every_document_and_only_matching_ones_are_positive(index: Bm25In
     assert scores is not None
     assert scores.bm25.shape == (5,)
     assert np.flatnonzero(scores.bm25).tolist() == [2]
+    assert scores.docs.tolist() == [2]
+
+
+@pytest.mark.parametrize("query", [["nato"], ["nato", "moon"], ["promis", "never", "nato", "nato"], ["treati", "x"]])
+def test_the_scoring_documents_are_exactly_those_with_a_positive_score(index: Bm25Index, query: list[str]) -> None:
+    # The matcher keys only these documents instead of scanning every score: none may be missing or extra.
+    scores = index.score(query)
+    assert scores is not None
+    assert scores.docs.tolist() == np.flatnonzero(scores.bm25 > 0).tolist() == np.flatnonzero(scores.bm25).tolist()
 
 
 def test_unknown_terms_give_none(index: Bm25Index) -> None:

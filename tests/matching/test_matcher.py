@@ -362,3 +362,99 @@ def test_a_small_index_repairs_typos_exactly_as_a_bucketed_one(monkeypatch) -> N
         "yeltsn had no objecton to polnad joinig",
     ):
         assert on_demand.rank(text, 5) == bucketed.rank(text, 5), text
+
+
+def _typos_of(words: list[str], seed: str) -> list[str]:
+    """One typo of each kind per word, in a fixed order."""
+    rng = random.Random(seed)
+    typos: dict[str, None] = {}
+    for word in words:
+        i = rng.randrange(len(word))
+        for typo in (
+            word[:i] + word[i + 1 :],
+            word[:i] + word[i] + word[i:],
+            word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :],
+            word[:i] + rng.choice("aeiouxyz") + word[i + 1 :],
+            rng.choice("bcdkmpst") + word[1:],
+        ):
+            if len(typo) >= 4:
+                typos[typo] = None
+    return list(typos)
+
+
+def test_the_letter_filter_drops_no_candidate_that_could_win(monkeypatch) -> None:
+    # The repair rules out candidates by their letters before scoring them: it must pick what scoring every
+    # candidate of the buckets, in the buckets' order, picks.
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+    bucketed = ClaimMatcher(load_claims(ROOT / "claims"))
+    buckets: dict[tuple[int, str], list[str]] = {}
+    for word in (w for w in bucketed._surface_stems if len(w) >= matcher_module.TYPO_MIN_LENGTH - 1):
+        for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):
+            buckets.setdefault(key, []).append(word)
+
+    def every_candidate(word: str) -> str | None:
+        choices = [
+            choice
+            for length in (len(word) - 1, len(word), len(word) + 1)
+            for key in dict.fromkeys(((length, word[0]), (length, word[1])))
+            for choice in buckets.get(key, ())
+        ]
+        found = process.extractOne(
+            word, choices, scorer=Levenshtein.normalized_similarity, score_cutoff=matcher_module.TYPO_MIN_SIMILARITY
+        )
+        return found[0] if found else None
+
+    words = sorted(w for w in bucketed._surface_stems if len(w) >= 4)
+    typos = [*_typos_of(words, "filter"), "xxxxxxxx", "ñandúes", "Москва", "zzzz"]
+    expected = {typo: every_candidate(typo) for typo in typos}
+    assert sum(found is not None for found in expected.values()) > len(expected) / 2
+    assert {typo: bucketed._closest(typo) for typo in typos} == expected
+
+
+def test_a_small_index_remembers_no_repairs() -> None:
+    # Thousands of community indexes may be cached at once: a memory each would add up.
+    matcher = ClaimMatcher(load_claims(ROOT / "claims"))
+    assert matcher._typo_buckets is None
+    assert [matcher._repair(typo) for typo in ("promissed", "promissed")] == [matcher._closest("promissed")] * 2
+    assert matcher._repair.cache_info().currsize == 0
+
+
+def test_remembered_repairs_are_the_repairs_and_the_memory_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+    matcher = ClaimMatcher(load_claims(ROOT / "claims"))
+    assert matcher._typo_buckets is not None
+    words = sorted(w for w in matcher._surface_stems if len(w) >= 4)
+    typos = _typos_of(words, "cache")
+    assert len(typos) > matcher_module.REPAIR_CACHE  # enough to fill the memory
+    first = [matcher._repair(typo) for typo in typos]
+    assert first == [matcher._closest(typo) for typo in typos]
+    assert matcher._repair.cache_info().currsize == matcher_module.REPAIR_CACHE
+    recent = typos[-1000:]
+    hits = matcher._repair.cache_info().hits
+    assert [matcher._repair(typo) for typo in recent] == first[-1000:]  # answered from memory the second time
+    assert matcher._repair.cache_info().hits == hits + len(recent)
+
+
+def test_rankings_of_typod_messages_do_not_depend_on_what_the_index_remembers(monkeypatch) -> None:
+    monkeypatch.setattr(matcher_module, "SMALL_VOCABULARY", 0)
+    claims = load_claims(ROOT / "claims")
+    rng = random.Random("typo'd messages")
+    texts = [c.claim for c in claims] + [a.text for c in claims for a in c.aliases]
+    messages = []
+    for text in texts:
+        words = text.split()
+        for _ in range(max(1, len(words) // 3)):
+            i = rng.randrange(len(words))
+            if len(words[i]) >= 4:
+                j = rng.randrange(len(words[i]))
+                words[i] = words[i][:j] + words[i][j + 1 :]
+        messages.append(" ".join(words))
+    warm = ClaimMatcher(claims)
+    before = [warm.rank(text, 5) for text in messages]
+    assert warm._repair.cache_info().currsize > 0  # the messages did need repairs
+    after = [warm.rank(text, 5) for text in reversed(messages)][::-1]
+    fresh = ClaimMatcher(claims)
+    assert before == after == [fresh.rank(text, 5) for text in reversed(messages)][::-1]
