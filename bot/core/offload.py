@@ -61,13 +61,7 @@ def _executor() -> ThreadPoolExecutor:
 
 def _give_turn(loop: asyncio.AbstractEventLoop) -> None:
     """Block this thread until the loop has finished the iteration it is in and started the next one."""
-    done = threading.Event()
-    try:
-        # Set from the next iteration, so the loop's whole current iteration runs without competing for the GIL.
-        loop.call_soon_threadsafe(loop.call_soon, done.set)
-    except RuntimeError:  # the loop is closed: nobody to give a turn to
-        return
-    done.wait(TURN_WAIT)
+    _hand_back({loop: []}, wait=True)
 
 
 def _settle(finished: list[Done], turn: threading.Event | None) -> None:

@@ -92,8 +92,8 @@ CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
 # When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up comes first
 # (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md).
 SWAP_MARGIN = 0.1
-# Up to this many terms (repairable words), an index keeps no per-term dicts (typo-repair buckets) and reads its
-# arrays (picks candidates out) on demand: a community's own index, where the dicts would cost most of its memory.
+# An index of at most this many terms is small (a community's own): it keeps no per-term dicts and no typo-repair
+# buckets, and reads its arrays and picks repair candidates out on demand, where the dicts would cost most of it.
 SMALL_VOCABULARY = 1000
 # Sums over sets run in an order Python's hash seed decides, so the last bits of a float may differ between runs:
 # values are rounded to this many digits before they are compared, and equal ones keep their catalogue order.
@@ -304,7 +304,8 @@ class ClaimMatcher:
         vocabulary = self.index.vocabulary
         self._idf_by_term: TermValues
         self._weights: TermValues
-        if len(vocabulary) > SMALL_VOCABULARY:
+        small = len(vocabulary) <= SMALL_VOCABULARY
+        if not small:
             # Per term, looked up in a dict: the confidence asks for hundreds of thousands of weights per second.
             idf = self.index.idf.tolist()
             self._idf_by_term = {t: idf[i] for t, i in vocabulary.items()}
@@ -342,7 +343,7 @@ class ClaimMatcher:
         self._typo_letters: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         self._words_by_length: dict[int, tuple[str, ...]] = {}
         repairable = [word for word in self._surface_stems if len(word) >= TYPO_MIN_LENGTH - 1]
-        if len(repairable) > SMALL_VOCABULARY:
+        if not small:
             buckets: dict[tuple[int, str], list[str]] = {}
             for word in repairable:
                 for key in dict.fromkeys(((len(word), word[0]), (len(word), word[1]))):  # in order: no hash seed
