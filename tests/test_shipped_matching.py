@@ -43,6 +43,9 @@ def test_plain_statement_is_answered_with_its_claim(matcher, claim_id, lang, tex
         ("NATO promised not to expand", "nato-promised-no-expansion"),
         ("NATO didn't promise not to expand", "nato-never-promised"),
         ("the idea that NATO promised not to expand is a myth", "nato-never-promised"),
+        # An n-word opens the negation its verb carries at the end: the promise is denied, not made.
+        ("Москве никакого обещания не расширять НАТО не давали", "nato-never-promised"),
+        ("Personne n'a promis à Gorbatchev que l'OTAN ne s'étendrait pas", "nato-never-promised"),
     ],
 )
 def test_the_promise_and_its_denial_are_told_apart(matcher, text, expected):

@@ -133,22 +133,24 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
     flips = [0] * len(tokens)
     last = -100  # index of the last negation seen, counted or absorbed
     denial = -100  # index of the last negation of a statement (not of an infinitive: "promised not to expand")
+    absorbed = -1  # a negator that licenses an n-word before it: the negation was counted at the n-word
     for i, token in enumerate(tokens):
         if token in n_words:
             licensed_before = i - last <= _CONCORD_REACH
-            licensed_after = concord != "before" and any(
-                t in negators and tokens[j - 1] not in _INFINITIVE_MARKERS
-                for j, t in enumerate(tokens[i + 1 : i + 1 + _CONCORD_REACH], start=i + 1)
-            )
-            alone = (
-                concord in ("before", "near")
-                and not (licensed_before or licensed_after)
-                and token not in _NEEDS_LICENCE
-            )
-            if alone:
+            licensor = -1 if concord == "before" or licensed_before else _licensor(tokens, i, negators, lang)
+            alone = concord in ("before", "near") and not licensed_before and licensor < 0
+            if alone and token not in _NEEDS_LICENCE:
                 flips[i] = 1
-            if alone or licensed_before or licensed_after:
+            elif licensor >= 0 and licensor != absorbed:
+                # "Никакого обещания ... не давали", "aucune promesse n'a été faite": the negation's scope starts
+                # at the n-word, so what stands between it and the verb's negator is negated too. A second n-word
+                # licensed by the same negator ("жодних гарантій ... ніхто не давав") is the same negation.
+                flips[i] = 1
+                absorbed = licensor
+            if flips[i] or licensed_before or licensor >= 0:
                 last = denial = i
+        elif i == absorbed:
+            last = denial = i
         elif token in negators:
             if lang == "fr" and token in _FRENCH_NE and _restrictive(tokens, i, n_words):
                 continue  # "n'a accepté que ...": "only", not a negation
@@ -166,6 +168,21 @@ def _flips(tokens: Sequence[str], lang: str, *, question: bool = False) -> list[
                 continue  # "never promised it, that's a myth": the label repeats the denial
             flips[i] = 2
     return flips
+
+
+def _licensor(tokens: Sequence[str], i: int, negators: frozenset[str], lang: str) -> int:
+    """The negator after the n-word at `i` that licenses it, or -1. It negates the statement, not an infinitive
+    ("никакого обещания не расширять ... не давали": the second не); under strict concord it may stand anywhere
+    later in the sentence, since the verb always carries it, and elsewhere only within _CONCORD_REACH."""
+    reach = len(tokens) if CONCORD.get(lang) == "strict" else i + 1 + _CONCORD_REACH
+    for j in range(i + 1, min(reach, len(tokens))):
+        if (
+            tokens[j] in negators
+            and tokens[j - 1] not in _INFINITIVE_MARKERS
+            and not _negates_infinitive(tokens, j, lang)
+        ):
+            return j
+    return -1
 
 
 # "That's a myth", "c'est un mythe", "eso es un mito", "das ist ein Mythos", "это миф": a label pointing back at

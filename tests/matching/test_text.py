@@ -202,6 +202,28 @@ def test_stance_contexts(text: str, word: str, negated: int) -> None:
 @pytest.mark.parametrize(
     ("text", "lang", "word", "negated"),
     [
+        # An n-word opens the negation its verb's negator licenses, however far the verb: what stands between
+        # them is denied too ("no promise [not to expand] was given": the promise is denied, the expansion not).
+        ("Никакого обещания не расширять НАТО на восток Москве не давали.", "ru", "обещания", 1),
+        ("Никакого обещания не расширять НАТО на восток Москве не давали.", "ru", "расширять", 0),
+        ("Никакого обещания Москве не давали.", "ru", "обещания", 1),
+        ("Жодної обіцянки Москві не давали.", "uk", "обіцянки", 1),
+        ("Żadnej obietnicy Moskwie nie złożono.", "pl", "obietnicy", 1),
+        ("Aucune promesse n'a été faite à Moscou.", "fr", "promesse", 1),
+        # The negator that licenses it is not a second negation, nor is a second n-word.
+        ("Никто никогда не обещал, что НАТО не будет расширяться", "ru", "обещал", 1),
+        ("Никто никогда не обещал, что НАТО не будет расширяться", "ru", "расширяться", 0),
+        # A negator before the n-word licenses it as before.
+        ("Не было никакого обещания", "ru", "обещания", 1),
+    ],
+)
+def test_an_n_word_opens_its_negation(text: str, lang: str, word: str, negated: int) -> None:
+    assert _stance_of(text, lang)[word] == negated
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "word", "negated"),
+    [
         ("L'OTAN n'a jamais promis de ne pas s'élargir vers l'est, c'est un mythe", "fr", "promis", 1),
         ("La OTAN nunca prometió no expandirse, eso es un mito", "es", "prometió", 1),
         ("La OTAN prometió no expandirse, eso es un mito", "es", "prometió", 1),
