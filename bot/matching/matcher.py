@@ -48,8 +48,9 @@ it overrule a lexical leader that is sure enough to reply on its own: such messa
 from __future__ import annotations
 
 import gc
+import heapq
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -570,17 +571,32 @@ class ClaimMatcher:
 
     # ------------------------------------------------------------------------------------------ ranking
 
-    def _rank_window(self, index: int, window: _Window, found: dict[int, _Found], needed: int) -> None:
-        """Key the claims that could make the top `needed` in this window."""
+    def _rank_window(
+        self,
+        index: int,
+        window: _Window,
+        found: dict[int, _Found],
+        needed: int,
+        hidden: Collection[int] = (),
+        *,
+        prune: bool = False,
+    ) -> None:
+        """Key the claims that could make the top `needed` (of those not hidden) in this window.
+
+        With `prune` (for a message of one window ranked on lexical evidence alone, where only the top `needed`
+        keys are ever read) claims are keyed best BM25 first, and the rest left out once none can reach the
+        top: the stance factor is at most 1, so no key exceeds its BM25 score.
+        """
         bm25 = window.bm25
         if bm25 is None:
             return
         docs = window.docs
-        if docs.size > needed:
+        if docs.size > needed + len(hidden):
             scores = bm25[docs]
             # The stance factor is at least the penalty, so a claim below penalty x the needed-th score cannot
             # overtake the claims above it: only claims above that line are keyed.
-            line = float(np.partition(scores, -needed)[-needed]) * self.thresholds.stance_penalty
+            line = float(np.partition(scores, -(needed + len(hidden)))[-(needed + len(hidden))])
+            line *= self.thresholds.stance_penalty
             wider = docs[scores >= line]
             if wider.size > MAX_CANDIDATES:
                 wider = wider[np.argpartition(bm25[wider], -MAX_CANDIDATES)[-MAX_CANDIDATES:]]
@@ -589,7 +605,15 @@ class ClaimMatcher:
         query_idf = 0.0
         query = window.query
         negatable = self._negatable
-        for doc, key in zip(docs.tolist(), bm25[docs].tolist(), strict=True):
+        candidates: Iterable[tuple[int, float]] = zip(docs.tolist(), bm25[docs].tolist(), strict=True)
+        if prune:
+            candidates = sorted(candidates, key=lambda dk: -dk[1])
+        tops: list[float] = []  # pruning: the `needed` best keys so far, a heap (the lowest first)
+        for doc, key in candidates:
+            if prune and len(tops) == needed and key < tops[0]:
+                break  # this claim's key, and every later one's, is below the needed-th best key
+            if doc in hidden:
+                continue  # left out of the ranking anyway
             stance = 1.0
             if negatable[doc]:
                 if idf is None:
@@ -597,6 +621,11 @@ class ClaimMatcher:
                     query_idf = sum(idf.values())
                 stance = self._stance_of_best_fit(window, doc, idf, query_idf)
                 key *= stance
+            if prune:
+                if len(tops) < needed:
+                    heapq.heappush(tops, key)
+                else:
+                    heapq.heappushpop(tops, key)
             state = found.get(doc)
             if state is None:
                 found[doc] = _Found(key, stance, [(key, index)])  # what add() makes of a first window
@@ -697,8 +726,10 @@ class ClaimMatcher:
         needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}
         hidden = {self._doc_of[claim_id] for claim_id in exclude if claim_id in self._doc_of}
+        # One window ranked lexically: only its top `needed` keys are read, so the others need not be worked out.
+        prune = semantic is None and len(windows) == 1
         for index, window in enumerate(windows):
-            self._rank_window(index, window, found, needed + len(hidden))
+            self._rank_window(index, window, found, needed, hidden, prune=prune)
         for doc in hidden:
             found.pop(doc, None)
         nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message

@@ -458,3 +458,27 @@ def test_rankings_of_typod_messages_do_not_depend_on_what_the_index_remembers(mo
     after = [warm.rank(text, 5) for text in reversed(messages)][::-1]
     fresh = ClaimMatcher(claims)
     assert before == after == [fresh.rank(text, 5) for text in reversed(messages)][::-1]
+
+
+def test_keying_the_best_claims_first_and_stopping_keeps_the_top_keys_of_keying_all() -> None:
+    # A message of one window keys claims best BM25 first and stops once none left can reach the top `needed`:
+    # the top `needed` (keys, stances, windows) must be those of keying every candidate.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    texts = [c.claim for c in claims] + [a.text for c in claims for a in c.aliases if a.lang == "en"]
+    texts += [f"it is not true that {text.lower()}" for text in texts[:20]]
+    left_out = 0
+    for text in texts:
+        windows, _ = matcher._windows(text)
+        assert len(windows) == 1
+        for needed, hidden in ((6, set()), (2, set()), (1, {0, 3}), (3, {matcher._doc_of[claims[5].id]})):
+            every: dict[int, matcher_module._Found] = {}
+            pruned: dict[int, matcher_module._Found] = {}
+            matcher._rank_window(0, windows[0], every, needed, hidden)
+            matcher._rank_window(0, windows[0], pruned, needed, hidden, prune=True)
+            assert not hidden & (set(every) | set(pruned))
+            best = sorted(every.items(), key=lambda item: (-item[1].key, item[0]))[:needed]
+            assert sorted(pruned.items(), key=lambda item: (-item[1].key, item[0]))[:needed] == best, text
+            assert set(pruned) <= set(every)
+            left_out += len(every) - len(pruned)
+    assert left_out > len(texts)  # the pruning did leave claims out
