@@ -210,6 +210,9 @@ class _Core:
     vocabulary: frozenset[str]
     prefixes: frozenset[str]
     by_lang: dict[str, tuple[dict[str, float], float]]  # language -> (term -> weight x share of phrasings, total)
+    # Per phrasing: its distinct terms (a set built from its terms, so it iterates as set(terms) does) and their
+    # prefixes; kept with the core rather than the index, where they would cost memory for every claim.
+    phrasings: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +229,7 @@ class _Window:
     weights: tuple[float, ...] = ()  # per term, its confidence weight
     term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
     negated: bool = False  # some term stands under a negation
+    previous: tuple[int, ...] = ()  # per term, where the same term last occurs before it (-1: nowhere)
 
 
 @dataclass(slots=True)
@@ -395,7 +399,13 @@ class ClaimMatcher:
             weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
         vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
-        return _Core(vocabulary, frozenset(p for t in vocabulary if (p := _prefix(t))), cores)
+        own = [frozenset(phrasing.terms) for phrasing in self._phrasings[doc]]
+        return _Core(
+            vocabulary,
+            frozenset(p for t in vocabulary if (p := _prefix(t))),
+            cores,
+            tuple((terms, frozenset(t[:PREFIX] for t in terms if len(t) >= PREFIX)) for terms in own),
+        )
 
     # ------------------------------------------------------------------------------------------ query terms
 
@@ -517,6 +527,11 @@ class ClaimMatcher:
                 stance_of.setdefault(term, stance)
         scores = self.index.score(terms) if terms else None
         term_prefixes = tuple(t[:PREFIX] if len(t) >= PREFIX else "" for t in terms)
+        last_at: dict[str, int] = {}
+        previous = []
+        for i, term in enumerate(terms):
+            previous.append(last_at.get(term, -1))
+            last_at[term] = i
         return _Window(
             text,
             tuple(terms),
@@ -528,6 +543,7 @@ class ClaimMatcher:
             tuple(self._weight(t) for t in terms),
             term_prefixes,
             any(stance_of.values()),
+            tuple(previous),
         )
 
     def _windows(self, text: str) -> tuple[list[_Window], str]:
@@ -656,20 +672,17 @@ class ClaimMatcher:
         unknown = self._unknown_weight
         # The window's prefixes are all PREFIX long, so a shorter word's t[:PREFIX] (itself) is never among them.
         query, window_prefixes, term_prefixes = window.query, window.prefixes, window.term_prefixes
-        # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
-        explained = [
-            1.0 if t in core.vocabulary else PREFIX_CREDIT if p in core.prefixes else 0.0
-            for t, p in zip(window.terms, term_prefixes, strict=True)
-        ]
+        terms, previous = window.terms, window.previous
+        vocabulary, core_prefixes = core.vocabulary, core.prefixes
         min_mass = MIN_PHRASING_MASS * self.index.max_idf
         beta2 = COVERAGE_WEIGHT**2
         best, best_phrasing = 0.0, None
         core_share_of: dict[str, float] = {}  # per language: how much of the claim's core the window covers
-        for phrasing in self._phrasings[doc]:
+        focus_of: dict[tuple[int, int], float] = {}  # per span of the window: how much of it the claim explains
+        for phrasing, (own, prefixes) in zip(self._phrasings[doc], core.phrasings, strict=True):
             shared = query.intersection(phrasing.terms)
             if not shared:
                 continue
-            own = set(phrasing.terms)
             # Sums over lists, not generators: the same additions in the same order, with less overhead per word.
             covered = sum([weight(t, unknown) for t in shared]) + PREFIX_CREDIT * sum(
                 [weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes]
@@ -687,18 +700,28 @@ class ClaimMatcher:
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
-            # Focus: the span from the first to the last window word this phrasing accounts for.
-            prefixes = {t[:PREFIX] for t in own if len(t) >= PREFIX}
-            hits = [i for i, t in enumerate(window.terms) if t in own or term_prefixes[i] in prefixes]
-            seen: set[str] = set()
-            span_weight = span_explained = 0.0
-            for i in range(hits[0], hits[-1] + 1):
-                term = window.terms[i]
-                if term not in seen:
-                    seen.add(term)
-                    span_weight += weights[i]
-                    span_explained += weights[i] * explained[i]
-            focus = span_explained / span_weight if span_weight else 0.0
+            # Focus: the span from the first to the last window word this phrasing accounts for (some word is:
+            # the phrasing shares one with the window).
+            first = 0
+            while terms[first] not in own and term_prefixes[first] not in prefixes:
+                first += 1
+            last = len(terms) - 1
+            while terms[last] not in own and term_prefixes[last] not in prefixes:
+                last -= 1
+            focus = focus_of.get((first, last))
+            if focus is None:
+                # Each distinct word of the span once, where it first occurs in it, weighted by how much of it the
+                # claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
+                span_weight = span_explained = 0.0
+                for i in range(first, last + 1):
+                    if previous[i] < first:
+                        term = terms[i]
+                        explained = (
+                            1.0 if term in vocabulary else PREFIX_CREDIT if term_prefixes[i] in core_prefixes else 0.0
+                        )
+                        span_weight += weights[i]
+                        span_explained += weights[i] * explained
+                focus = focus_of[first, last] = span_explained / span_weight if span_weight else 0.0
             if not coverage or not focus:
                 continue
             value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)

@@ -482,3 +482,73 @@ def test_keying_the_best_claims_first_and_stopping_keeps_the_top_keys_of_keying_
             assert set(pruned) <= set(every)
             left_out += len(every) - len(pruned)
     assert left_out > len(texts)  # the pruning did leave claims out
+
+
+def _plain_confidence(matcher: ClaimMatcher, doc: int, window: matcher_module._Window) -> tuple[float, int | None]:
+    """The confidence worked out from the phrasings alone, as the matcher once did on every call."""
+    core = matcher._core(doc)
+    weight, unknown = matcher._weights.get, matcher._unknown_weight
+    prefix, credit = matcher_module.PREFIX, matcher_module.PREFIX_CREDIT
+    explained = [
+        1.0 if t in core.vocabulary else credit if p in core.prefixes else 0.0
+        for t, p in zip(window.terms, window.term_prefixes, strict=True)
+    ]
+    min_mass = matcher_module.MIN_PHRASING_MASS * matcher.index.max_idf
+    beta2 = matcher_module.COVERAGE_WEIGHT**2
+    best, best_number = 0.0, None
+    for phrasing in matcher._phrasings[doc]:
+        shared = window.query.intersection(phrasing.terms)
+        if not shared:
+            continue
+        own = set(phrasing.terms)
+        covered = sum([weight(t, unknown) for t in shared]) + credit * sum(
+            [weight(t, unknown) for t in own - shared if t[:prefix] in window.prefixes]
+        )
+        coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
+        core_weights, core_mass = core.by_lang[phrasing.lang]
+        core_covered = sum(
+            [
+                w if t in window.query else credit * w if t[:prefix] in window.prefixes else 0.0
+                for t, w in core_weights.items()
+            ]
+        )
+        share = matcher_module.CORE_SHARE
+        coverage = (1.0 - share) * coverage + share * min(core_covered / core_mass, 1.0)
+        prefixes = {t[:prefix] for t in own if len(t) >= prefix}
+        hits = [i for i, t in enumerate(window.terms) if t in own or window.term_prefixes[i] in prefixes]
+        seen: set[str] = set()
+        span_weight = span_explained = 0.0
+        for i in range(hits[0], hits[-1] + 1):
+            if window.terms[i] not in seen:
+                seen.add(window.terms[i])
+                span_weight += window.weights[i]
+                span_explained += window.weights[i] * explained[i]
+        focus = span_explained / span_weight if span_weight else 0.0
+        if not coverage or not focus:
+            continue
+        value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
+        value = round(value * matcher._stance_factor(window, phrasing, shared), matcher_module.DIGITS)
+        if value > best:
+            best, best_number = value, phrasing.number
+    return best, best_number
+
+
+def test_the_confidence_is_the_plain_computation_from_the_phrasings() -> None:
+    # The confidence reads each phrasing's distinct terms and prefixes from the claim's cached core and each
+    # window's earlier occurrences of its words: the same values, bit for bit, as working them out every time.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    texts = [c.claim for c in claims] + [a.text for c in claims for a in c.aliases]
+    texts += [f"not so: {text} and nato nato expanded, expanding east, not {text.lower()}" for text in texts[:30]]
+    texts.append(" ".join(texts[:12]))  # a long message: several windows
+    compared = 0
+    for text in texts:
+        windows, _ = matcher._windows(text)
+        for window in windows:
+            for i, term in enumerate(window.terms):
+                assert window.previous[i] == max((j for j in range(i) if window.terms[j] == term), default=-1)
+            for doc in range(len(claims)):
+                value, phrasing = matcher._confidence(doc, window)
+                assert (value, phrasing and phrasing.number) == _plain_confidence(matcher, doc, window), text
+                compared += value > 0
+    assert compared > 1000
