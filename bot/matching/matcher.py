@@ -50,7 +50,7 @@ from __future__ import annotations
 import gc
 import heapq
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -784,8 +784,10 @@ class ClaimMatcher:
         if semantic is not None and ordered and ordered[0][0] != leader:
             # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
             ceiling = round(self.thresholds.reply - 0.0001, 4)
-        details: list[tuple[int, float, str, _Window]] = []
-        for position, (doc, state) in enumerate(ordered):
+
+        def detail(position: int) -> tuple[int, float, str, _Window]:
+            """A claim's confidence, the phrasing that earns it and the window it is found in."""
+            doc, state = ordered[position]
             confidence, matched, window = 0.0, nearest.get(doc, ""), windows[state.windows[0][1]]
             if position < CONFIDENCE_CLAIMS:
                 for _, index in sorted(state.windows, key=lambda kw: -kw[0]):
@@ -793,8 +795,18 @@ class ClaimMatcher:
                     if phrasing is not None and value > confidence:
                         confidence, window = value, windows[index]
                         matched = self.claims[doc].variants()[phrasing.number].text
-            details.append((doc, confidence, matched, window))
-        mirror = self._better_mirror(ordered, details)
+            return doc, confidence, matched, window
+
+        # The first `top` claims are shown and the runner-up decides a swap; a claim further down matters only
+        # when it is the leader's mirror, so its confidence is worked out when the mirror check asks for it.
+        details = [detail(position) for position in range(min(max(top, 2), len(ordered)))]
+
+        def confidence_at(position: int) -> float:
+            while len(details) <= position:
+                details.append(detail(len(details)))
+            return details[position][1]
+
+        mirror = self._better_mirror(ordered, confidence_at)
         if mirror is not None:
             # The message's words stand against the leader and with its declared mirror, which fits better.
             details.insert(0, details.pop(mirror))
@@ -825,20 +837,18 @@ class ClaimMatcher:
             )
         return ranked
 
-    def _better_mirror(
-        self, ordered: Sequence[tuple[int, _Found]], details: Sequence[tuple[int, float, str, _Window]]
-    ) -> int | None:
+    def _better_mirror(self, ordered: Sequence[tuple[int, _Found]], confidence: Callable[[int], float]) -> int | None:
         """The position of the leader's declared mirror claim when it should lead instead: the leader's key was
         lowered because the message's words stand against its phrasings, the mirror's words agree, and the
-        mirror fits the message better (a higher confidence); else None."""
-        if len(details) < 2 or ordered[0][1].stance >= 1.0:
+        mirror fits the message better (a higher `confidence`, by position); else None."""
+        if len(ordered) < 2 or ordered[0][1].stance >= 1.0:
             return None
         mirror = self.claims[ordered[0][0]].mirror
-        for position in range(1, min(len(details), CONFIDENCE_CLAIMS)):
-            doc, confidence = details[position][0], details[position][1]
+        for position in range(1, min(len(ordered), CONFIDENCE_CLAIMS)):
+            doc = ordered[position][0]
             if self.claims[doc].id == mirror:
                 agrees = ordered[position][1].stance >= 1.0
-                return position if agrees and confidence > details[0][1] else None
+                return position if agrees and confidence(position) > confidence(0) else None
         return None
 
     def _fuse(

@@ -552,3 +552,29 @@ def test_the_confidence_is_the_plain_computation_from_the_phrasings() -> None:
                 assert (value, phrasing and phrasing.number) == _plain_confidence(matcher, doc, window), text
                 compared += value > 0
     assert compared > 1000
+
+
+def test_a_shorter_ranking_is_the_head_of_a_longer_one() -> None:
+    # Confidences below the first `top` claims are worked out only when the mirror check needs them: the first
+    # places, mirror swaps included, must be those of the full ranking.
+    mirrors = {"treaty": "unwritten", "unwritten": "treaty", "promised": "never", "never": "promised"}
+    mirrored = ClaimMatcher([replace(c, mirror=mirrors.get(c.id)) for c in CATALOGUE])
+    # A claim keyed between the leader and its mirror: the mirror moves up from third place.
+    decoyed = ClaimMatcher([*mirrored.claims, claim("decoy", "hear NATO expansion")])
+    shipped = ClaimMatcher(load_claims(ROOT / "claims"))
+    messages = [message for message, _ in SHIPPED] + [
+        "You hear that nothing about NATO expansion was ever put in writing. Wrong, a treaty forbids it.",
+        "It is not true that NATO never promised not to expand eastward",
+        "NATO never promised not to expand, and no treaty forbids it, whatever Moscow says",
+    ]
+    for matcher in (mirrored, decoyed, shipped):
+        for message in messages:
+            full = matcher.rank(message, 6)
+            for top in range(1, 6):
+                assert matcher.rank(message, top) == full[:top], (message, top)
+    windows, _ = decoyed._windows(messages[len(SHIPPED)])
+    found: dict[int, matcher_module._Found] = {}
+    decoyed._rank_window(0, windows[0], found, 6)
+    by_key = [decoyed.claims[doc].id for doc, _ in sorted(found.items(), key=lambda item: (-item[1].key, item[0]))]
+    assert by_key[:3] == ["unwritten", "decoy", "treaty"]
+    assert [c.claim_id for c in decoyed.rank(messages[len(SHIPPED)], 1)] == ["treaty"]
