@@ -171,10 +171,6 @@ def _at_most_bits(masks: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.b
     return cleared
 
 
-def _prefix(term: str) -> str:
-    return term[:PREFIX] if len(term) >= PREFIX else ""
-
-
 class _IndexedValues:
     """A per-term value read through the index's vocabulary from an array: a dict per term, for a few hundred
     terms, costs more memory than the rest of a small index."""
@@ -386,25 +382,29 @@ class ClaimMatcher:
     def _make_core(self, doc: int) -> _Core:
         """A claim's vocabulary and core: per language, each term weighted by the share of the claim's
         phrasings in that language that use it, so the words every phrasing repeats count most."""
-        by_lang: dict[str, list[_Phrasing]] = {}
-        for phrasing in self._phrasings[doc]:
-            by_lang.setdefault(phrasing.lang, []).append(phrasing)
+        phrasings = self._phrasings[doc]
+        # Each phrasing's distinct terms, once: a frozenset iterates as set(terms) would, so the core's terms come
+        # in the order they always did (the order its sums add them in).
+        own = [frozenset(phrasing.terms) for phrasing in phrasings]
+        own_prefixes = [frozenset([t[:PREFIX] for t in terms if len(t) >= PREFIX]) for terms in own]
+        by_lang: dict[str, list[frozenset[str]]] = {}
+        for phrasing, terms in zip(phrasings, own, strict=True):
+            by_lang.setdefault(phrasing.lang, []).append(terms)
         cores: dict[str, tuple[dict[str, float], float]] = {}
         weight, unknown = self._weights.get, self._unknown_weight
         for lang, group in by_lang.items():
             counts: dict[str, int] = {}
-            for phrasing in group:
-                for term in set(phrasing.terms):
+            for terms in group:
+                for term in terms:
                     counts[term] = counts.get(term, 0) + 1
-            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
+            size = len(group)
+            weights = {t: weight(t, unknown) * n / size for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
-        vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
-        own = [frozenset(phrasing.terms) for phrasing in self._phrasings[doc]]
         return _Core(
-            vocabulary,
-            frozenset(p for t in vocabulary if (p := _prefix(t))),
+            frozenset().union(*own),
+            frozenset().union(*own_prefixes),
             cores,
-            tuple((terms, frozenset(t[:PREFIX] for t in terms if len(t) >= PREFIX)) for terms in own),
+            tuple(zip(own, own_prefixes, strict=True)),
         )
 
     # ------------------------------------------------------------------------------------------ query terms

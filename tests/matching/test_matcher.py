@@ -578,3 +578,31 @@ def test_a_shorter_ranking_is_the_head_of_a_longer_one() -> None:
     by_key = [decoyed.claims[doc].id for doc, _ in sorted(found.items(), key=lambda item: (-item[1].key, item[0]))]
     assert by_key[:3] == ["unwritten", "decoy", "treaty"]
     assert [c.claim_id for c in decoyed.rank(messages[len(SHIPPED)], 1)] == ["treaty"]
+
+
+def test_the_core_is_the_plain_computation_from_the_phrasings() -> None:
+    # Same terms, same weights and the same order of terms (the order the confidence adds them in) as counting
+    # over set(terms) of each phrasing; each phrasing's own terms iterate as set(terms) does.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    weight, unknown, prefix = matcher._weights.get, matcher._unknown_weight, matcher_module.PREFIX
+    for doc in range(len(claims)):
+        core = matcher._make_core(doc)
+        phrasings = matcher._phrasings[doc]
+        by_lang: dict[str, list[tuple[str, ...]]] = {}
+        for phrasing in phrasings:
+            by_lang.setdefault(phrasing.lang, []).append(phrasing.terms)
+        for lang, group in by_lang.items():
+            counts: dict[str, int] = {}
+            for terms in group:
+                for term in set(terms):
+                    counts[term] = counts.get(term, 0) + 1
+            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
+            assert list(core.by_lang[lang][0].items()) == list(weights.items())
+            assert core.by_lang[lang][1] == sum(weights.values())
+        vocabulary = {t for phrasing in phrasings for t in phrasing.terms}
+        assert core.vocabulary == vocabulary
+        assert core.prefixes == {t[:prefix] for t in vocabulary if len(t) >= prefix}
+        for phrasing, (own, prefixes) in zip(phrasings, core.phrasings, strict=True):
+            assert list(own) == list(set(phrasing.terms))
+            assert prefixes == {t[:prefix] for t in phrasing.terms if len(t) >= prefix}
