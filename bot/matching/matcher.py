@@ -369,6 +369,11 @@ class ClaimMatcher:
         """The index terms of each phrasing of a claim (its position in `claims`), in the order of its variants."""
         return [phrasing.terms for phrasing in self._phrasings[doc]]
 
+    def _variant_text(self, doc: int, number: int) -> str:
+        """The text of a claim's phrasing: `Claim.variants()[number].text`, without making every variant."""
+        claim = self.claims[doc]
+        return claim.claim if number == 0 else claim.aliases[number - 1].text
+
     # ------------------------------------------------------------------------------------------ weights
 
     def _idf_of(self, term: str) -> float:
@@ -526,7 +531,8 @@ class ClaimMatcher:
             if stance >= 0:
                 stance_of.setdefault(term, stance)
         scores = self.index.score(terms) if terms else None
-        term_prefixes = tuple(t[:PREFIX] if len(t) >= PREFIX else "" for t in terms)
+        term_prefixes = tuple([t[:PREFIX] if len(t) >= PREFIX else "" for t in terms])
+        weight, unknown = self._weights.get, self._unknown_weight
         last_at: dict[str, int] = {}
         previous = []
         for i, term in enumerate(terms):
@@ -540,7 +546,7 @@ class ClaimMatcher:
             frozenset(p for p in term_prefixes if p),
             scores.bm25 if scores is not None else None,
             scores.docs if scores is not None else _NO_DOCS,
-            tuple(self._weight(t) for t in terms),
+            tuple([weight(t, unknown) for t in terms]),
             term_prefixes,
             any(stance_of.values()),
             tuple(previous),
@@ -794,7 +800,7 @@ class ClaimMatcher:
                     value, phrasing = confidence_of(doc, index)
                     if phrasing is not None and value > confidence:
                         confidence, window = value, windows[index]
-                        matched = self.claims[doc].variants()[phrasing.number].text
+                        matched = self._variant_text(doc, phrasing.number)
             return doc, confidence, matched, window
 
         # The first `top` claims are shown and the runner-up decides a swap; a claim further down matters only
