@@ -577,12 +577,13 @@ class ClaimMatcher:
             return 1.0  # nothing stands under a negation on either side: every shared word agrees
         agree = total = 0.0
         theirs = dict(zip(phrasing.terms, phrasing.stances, strict=True)) if phrasing.stances else {}
+        weight_of, unknown = self._weights.get, self._unknown_weight  # what _weight reads
         for term in shared:
             mine = window.stances.get(term)
             their = theirs.get(term, -1) if phrasing.stances else 0
             if mine is None or their < 0:
                 continue
-            weight = self._weight(term)
+            weight = weight_of(term, unknown)
             total += weight
             if mine == their:
                 agree += weight
@@ -639,7 +640,8 @@ class ClaimMatcher:
             stance = 1.0
             if negatable[doc]:
                 if idf is None:
-                    idf = {t: self._idf_of(t) for t in query}
+                    idf_of, rarest = self._idf_by_term.get, self.index.max_idf  # what _idf_of reads
+                    idf = {t: idf_of(t, rarest) for t in query}
                     query_idf = sum(idf.values())
                 stance = self._stance_of_best_fit(window, doc, idf, query_idf)
                 key *= stance
