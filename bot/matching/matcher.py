@@ -928,7 +928,8 @@ class ClaimMatcher:
             and ranked[0].stance_settled
             and ranked[0].lead >= self.thresholds.min_lead - 1e-9
             and best - runner_up >= self.thresholds.reply_margin - 1e-9
-            and len(analyse(ranked[0].window).terms) >= self.thresholds.min_reply_words
+            # The same words as analyse(window) finds; the whole message's analysis is remembered (ranking made it).
+            and len(analyse_message(ranked[0].window).terms) >= self.thresholds.min_reply_words
         ):
             return Decision.REPLY
         if best >= self.thresholds.suggest:
