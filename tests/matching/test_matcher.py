@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.matching.matcher as matcher_module
+import bot.matching.text as text_module
 from bot.catalogue.loader import load_claims
 from bot.domain.models import Alias, Candidate, Claim, ClaimStatus, Decision, Verdict
 from bot.matching.matcher import ClaimMatcher, Thresholds
@@ -182,6 +183,8 @@ def test_work_is_bounded_for_huge_messages(matcher: ClaimMatcher, monkeypatch: p
         return original_score(terms)  # type: ignore[arg-type]
 
     monkeypatch.setattr(matcher_module, "analyse", spy_analyse)
+    monkeypatch.setattr(text_module, "analyse", spy_analyse)  # what the remembered analysis of a message calls
+    text_module.analyse_message.cache_clear()
     monkeypatch.setattr(matcher.index, "score", spy_score)
     huge = "the moon landing was staged in a film studio and we all know it " * 16_000  # about 1 MB
     matcher.match(huge)
