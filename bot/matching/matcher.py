@@ -50,7 +50,7 @@ from __future__ import annotations
 import gc
 import heapq
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -628,9 +628,11 @@ class ClaimMatcher:
         query_idf = 0.0
         query = window.query
         negatable = self._negatable
-        candidates: Iterable[tuple[int, float]] = zip(docs.tolist(), bm25[docs].tolist(), strict=True)
-        if prune:
-            candidates = sorted(candidates, key=lambda dk: -dk[1])
+        keys = bm25[docs]
+        if prune:  # best first (the order of equal scores does not matter: each claim's key is its own)
+            order = np.argsort(-keys)
+            docs, keys = docs[order], keys[order]
+        candidates = zip(docs.tolist(), keys.tolist(), strict=True)
         tops: list[float] = []  # pruning: the `needed` best keys so far, a heap (the lowest first)
         for doc, key in candidates:
             if prune and len(tops) == needed and key < tops[0]:
