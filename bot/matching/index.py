@@ -72,8 +72,9 @@ class Bm25Index:
             return None
         # The postings of every query term, in term order, gathered with one index array instead of a slice per term.
         ids = sorted(counts)
-        starts = self.indptr[ids]
-        lengths = self.indptr[np.add(ids, 1)] - starts
+        id_array = np.array(ids, dtype=np.intp)
+        starts = self.indptr[id_array]
+        lengths = self.indptr[id_array + 1] - starts
         offsets = np.cumsum(lengths) - lengths  # where each term's postings begin in the gathered arrays
         spans = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
         postings = self.postings[spans]

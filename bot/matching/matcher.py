@@ -398,8 +398,8 @@ class ClaimMatcher:
         cores: dict[str, tuple[dict[str, float], float]] = {}
         weight, unknown = self._weights.get, self._unknown_weight
         for lang, group in by_lang.items():
-            counts: dict[str, int] = {}
-            for terms in group:
+            counts = dict.fromkeys(group[0], 1)  # what counting the first phrasing's terms makes, in C
+            for terms in group[1:]:
                 for term in terms:
                     counts[term] = counts.get(term, 0) + 1
             size = len(group)
