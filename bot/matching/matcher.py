@@ -206,9 +206,6 @@ class _Core:
     vocabulary: frozenset[str]
     prefixes: frozenset[str]
     by_lang: dict[str, tuple[dict[str, float], float]]  # language -> (term -> weight x share of phrasings, total)
-    # Per phrasing: its distinct terms (a set built from its terms, so it iterates as set(terms) does) and their
-    # prefixes; kept with the core rather than the index, where they would cost memory for every claim.
-    phrasings: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,12 +402,9 @@ class ClaimMatcher:
             size = len(group)
             weights = {t: weight(t, unknown) * n / size for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
-        return _Core(
-            frozenset().union(*own),
-            frozenset().union(*own_prefixes),
-            cores,
-            tuple(zip(own, own_prefixes, strict=True)),
-        )
+        # Nothing per phrasing is kept: every object a cached core holds makes the garbage collector run more often
+        # (a fifth of the time the core saves), and a claim's core is mostly made for one message.
+        return _Core(frozenset().union(*own), frozenset().union(*own_prefixes), cores)
 
     # ------------------------------------------------------------------------------------------ query terms
 
@@ -689,10 +683,11 @@ class ClaimMatcher:
         best, best_phrasing = 0.0, None
         core_share_of: dict[str, float] = {}  # per language: how much of the claim's core the window covers
         focus_of: dict[tuple[int, int], float] = {}  # per span of the window: how much of it the claim explains
-        for phrasing, (own, prefixes) in zip(self._phrasings[doc], core.phrasings, strict=True):
+        for phrasing in self._phrasings[doc]:
             shared = query.intersection(phrasing.terms)
             if not shared:
                 continue
+            own = set(phrasing.terms)
             # Sums over lists, not generators: the same additions in the same order, with less overhead per word.
             covered = sum([weight(t, unknown) for t in shared]) + PREFIX_CREDIT * sum(
                 [weight(t, unknown) for t in own - shared if t[:PREFIX] in window_prefixes]
@@ -712,6 +707,7 @@ class ClaimMatcher:
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
             # Focus: the span from the first to the last window word this phrasing accounts for (some word is:
             # the phrasing shares one with the window).
+            prefixes = {t[:PREFIX] for t in own if len(t) >= PREFIX}
             first = 0
             while terms[first] not in own and term_prefixes[first] not in prefixes:
                 first += 1
