@@ -707,7 +707,8 @@ class ClaimMatcher:
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
             # Focus: the span from the first to the last window word this phrasing accounts for (some word is:
             # the phrasing shares one with the window).
-            prefixes = {t[:PREFIX] for t in own if len(t) >= PREFIX}
+            # A shorter word's t[:PREFIX] is the word itself, which no window prefix (PREFIX long, or "") equals.
+            prefixes = {t[:PREFIX] for t in own}
             first = 0
             while terms[first] not in own and term_prefixes[first] not in prefixes:
                 first += 1
@@ -731,7 +732,9 @@ class ClaimMatcher:
             if not coverage or not focus:
                 continue
             value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
-            value = round(value * self._stance_factor(window, phrasing, shared), DIGITS)
+            if phrasing.stances or window.negated:  # else every shared word agrees: a factor of 1
+                value *= self._stance_factor(window, phrasing, shared)
+            value = round(value, DIGITS)
             if value > best:
                 best, best_phrasing = value, phrasing
         return best, best_phrasing
