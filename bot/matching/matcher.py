@@ -48,8 +48,9 @@ it overrule a lexical leader that is sure enough to reply on its own: such messa
 from __future__ import annotations
 
 import gc
+import heapq
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -170,10 +171,6 @@ def _at_most_bits(masks: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.b
     return cleared
 
 
-def _prefix(term: str) -> str:
-    return term[:PREFIX] if len(term) >= PREFIX else ""
-
-
 class _IndexedValues:
     """A per-term value read through the index's vocabulary from an array: a dict per term, for a few hundred
     terms, costs more memory than the rest of a small index."""
@@ -225,6 +222,7 @@ class _Window:
     weights: tuple[float, ...] = ()  # per term, its confidence weight
     term_prefixes: tuple[str, ...] = ()  # per term, its prefix ("" when too short)
     negated: bool = False  # some term stands under a negation
+    previous: tuple[int, ...] = ()  # per term, where the same term last occurs before it (-1: nowhere)
 
 
 @dataclass(slots=True)
@@ -368,6 +366,11 @@ class ClaimMatcher:
         """The index terms of each phrasing of a claim (its position in `claims`), in the order of its variants."""
         return [phrasing.terms for phrasing in self._phrasings[doc]]
 
+    def _variant_text(self, doc: int, number: int) -> str:
+        """The text of a claim's phrasing: `Claim.variants()[number].text`, without making every variant."""
+        claim = self.claims[doc]
+        return claim.claim if number == 0 else claim.aliases[number - 1].text
+
     # ------------------------------------------------------------------------------------------ weights
 
     def _idf_of(self, term: str) -> float:
@@ -381,20 +384,27 @@ class ClaimMatcher:
     def _make_core(self, doc: int) -> _Core:
         """A claim's vocabulary and core: per language, each term weighted by the share of the claim's
         phrasings in that language that use it, so the words every phrasing repeats count most."""
-        by_lang: dict[str, list[_Phrasing]] = {}
-        for phrasing in self._phrasings[doc]:
-            by_lang.setdefault(phrasing.lang, []).append(phrasing)
+        phrasings = self._phrasings[doc]
+        # Each phrasing's distinct terms, once: a frozenset iterates as set(terms) would, so the core's terms come
+        # in the order they always did (the order its sums add them in).
+        own = [frozenset(phrasing.terms) for phrasing in phrasings]
+        own_prefixes = [frozenset([t[:PREFIX] for t in terms if len(t) >= PREFIX]) for terms in own]
+        by_lang: dict[str, list[frozenset[str]]] = {}
+        for phrasing, terms in zip(phrasings, own, strict=True):
+            by_lang.setdefault(phrasing.lang, []).append(terms)
         cores: dict[str, tuple[dict[str, float], float]] = {}
         weight, unknown = self._weights.get, self._unknown_weight
         for lang, group in by_lang.items():
-            counts: dict[str, int] = {}
-            for phrasing in group:
-                for term in set(phrasing.terms):
+            counts = dict.fromkeys(group[0], 1)  # what counting the first phrasing's terms makes, in C
+            for terms in group[1:]:
+                for term in terms:
                     counts[term] = counts.get(term, 0) + 1
-            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
+            size = len(group)
+            weights = {t: weight(t, unknown) * n / size for t, n in counts.items()}
             cores[lang] = (weights, sum(weights.values()))
-        vocabulary = frozenset(t for phrasing in self._phrasings[doc] for t in phrasing.terms)
-        return _Core(vocabulary, frozenset(p for t in vocabulary if (p := _prefix(t))), cores)
+        # Nothing per phrasing is kept: every object a cached core holds makes the garbage collector run more often
+        # (a fifth of the time the core saves), and a claim's core is mostly made for one message.
+        return _Core(frozenset().union(*own), frozenset().union(*own_prefixes), cores)
 
     # ------------------------------------------------------------------------------------------ query terms
 
@@ -515,7 +525,13 @@ class ClaimMatcher:
             if stance >= 0:
                 stance_of.setdefault(term, stance)
         scores = self.index.score(terms) if terms else None
-        term_prefixes = tuple(t[:PREFIX] if len(t) >= PREFIX else "" for t in terms)
+        term_prefixes = tuple([t[:PREFIX] if len(t) >= PREFIX else "" for t in terms])
+        weight, unknown = self._weights.get, self._unknown_weight
+        last_at: dict[str, int] = {}
+        previous = []
+        for i, term in enumerate(terms):
+            previous.append(last_at.get(term, -1))
+            last_at[term] = i
         return _Window(
             text,
             tuple(terms),
@@ -524,9 +540,10 @@ class ClaimMatcher:
             frozenset(p for p in term_prefixes if p),
             scores.bm25 if scores is not None else None,
             scores.docs if scores is not None else _NO_DOCS,
-            tuple(self._weight(t) for t in terms),
+            tuple([weight(t, unknown) for t in terms]),
             term_prefixes,
             any(stance_of.values()),
+            tuple(previous),
         )
 
     def _windows(self, text: str) -> tuple[list[_Window], str]:
@@ -554,12 +571,13 @@ class ClaimMatcher:
             return 1.0  # nothing stands under a negation on either side: every shared word agrees
         agree = total = 0.0
         theirs = dict(zip(phrasing.terms, phrasing.stances, strict=True)) if phrasing.stances else {}
+        weight_of, unknown = self._weights.get, self._unknown_weight  # what _weight reads
         for term in shared:
             mine = window.stances.get(term)
             their = theirs.get(term, -1) if phrasing.stances else 0
             if mine is None or their < 0:
                 continue
-            weight = self._weight(term)
+            weight = weight_of(term, unknown)
             total += weight
             if mine == their:
                 agree += weight
@@ -570,17 +588,32 @@ class ClaimMatcher:
 
     # ------------------------------------------------------------------------------------------ ranking
 
-    def _rank_window(self, index: int, window: _Window, found: dict[int, _Found], needed: int) -> None:
-        """Key the claims that could make the top `needed` in this window."""
+    def _rank_window(
+        self,
+        index: int,
+        window: _Window,
+        found: dict[int, _Found],
+        needed: int,
+        hidden: Collection[int] = (),
+        *,
+        prune: bool = False,
+    ) -> None:
+        """Key the claims that could make the top `needed` (of those not hidden) in this window.
+
+        With `prune` (for a message of one window ranked on lexical evidence alone, where only the top `needed`
+        keys are ever read) claims are keyed best BM25 first, and the rest left out once none can reach the
+        top: the stance factor is at most 1, so no key exceeds its BM25 score.
+        """
         bm25 = window.bm25
         if bm25 is None:
             return
         docs = window.docs
-        if docs.size > needed:
+        if docs.size > needed + len(hidden):
             scores = bm25[docs]
             # The stance factor is at least the penalty, so a claim below penalty x the needed-th score cannot
             # overtake the claims above it: only claims above that line are keyed.
-            line = float(np.partition(scores, -needed)[-needed]) * self.thresholds.stance_penalty
+            line = float(np.partition(scores, -(needed + len(hidden)))[-(needed + len(hidden))])
+            line *= self.thresholds.stance_penalty
             wider = docs[scores >= line]
             if wider.size > MAX_CANDIDATES:
                 wider = wider[np.argpartition(bm25[wider], -MAX_CANDIDATES)[-MAX_CANDIDATES:]]
@@ -589,14 +622,30 @@ class ClaimMatcher:
         query_idf = 0.0
         query = window.query
         negatable = self._negatable
-        for doc, key in zip(docs.tolist(), bm25[docs].tolist(), strict=True):
+        keys = bm25[docs]
+        if prune:  # best first (the order of equal scores does not matter: each claim's key is its own)
+            order = np.argsort(-keys)
+            docs, keys = docs[order], keys[order]
+        candidates = zip(docs.tolist(), keys.tolist(), strict=True)
+        tops: list[float] = []  # pruning: the `needed` best keys so far, a heap (the lowest first)
+        for doc, key in candidates:
+            if prune and len(tops) == needed and key < tops[0]:
+                break  # this claim's key, and every later one's, is below the needed-th best key
+            if doc in hidden:
+                continue  # left out of the ranking anyway
             stance = 1.0
             if negatable[doc]:
                 if idf is None:
-                    idf = {t: self._idf_of(t) for t in query}
+                    idf_of, rarest = self._idf_by_term.get, self.index.max_idf  # what _idf_of reads
+                    idf = {t: idf_of(t, rarest) for t in query}
                     query_idf = sum(idf.values())
                 stance = self._stance_of_best_fit(window, doc, idf, query_idf)
                 key *= stance
+            if prune:
+                if len(tops) < needed:
+                    heapq.heappush(tops, key)
+                else:
+                    heapq.heappushpop(tops, key)
             state = found.get(doc)
             if state is None:
                 found[doc] = _Found(key, stance, [(key, index)])  # what add() makes of a first window
@@ -627,15 +676,13 @@ class ClaimMatcher:
         unknown = self._unknown_weight
         # The window's prefixes are all PREFIX long, so a shorter word's t[:PREFIX] (itself) is never among them.
         query, window_prefixes, term_prefixes = window.query, window.prefixes, window.term_prefixes
-        # How much of each position's weight the claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
-        explained = [
-            1.0 if t in core.vocabulary else PREFIX_CREDIT if p in core.prefixes else 0.0
-            for t, p in zip(window.terms, term_prefixes, strict=True)
-        ]
+        terms, previous = window.terms, window.previous
+        vocabulary, core_prefixes = core.vocabulary, core.prefixes
         min_mass = MIN_PHRASING_MASS * self.index.max_idf
         beta2 = COVERAGE_WEIGHT**2
         best, best_phrasing = 0.0, None
         core_share_of: dict[str, float] = {}  # per language: how much of the claim's core the window covers
+        focus_of: dict[tuple[int, int], float] = {}  # per span of the window: how much of it the claim explains
         for phrasing in self._phrasings[doc]:
             shared = query.intersection(phrasing.terms)
             if not shared:
@@ -658,22 +705,36 @@ class ClaimMatcher:
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
-            # Focus: the span from the first to the last window word this phrasing accounts for.
-            prefixes = {t[:PREFIX] for t in own if len(t) >= PREFIX}
-            hits = [i for i, t in enumerate(window.terms) if t in own or term_prefixes[i] in prefixes]
-            seen: set[str] = set()
-            span_weight = span_explained = 0.0
-            for i in range(hits[0], hits[-1] + 1):
-                term = window.terms[i]
-                if term not in seen:
-                    seen.add(term)
-                    span_weight += weights[i]
-                    span_explained += weights[i] * explained[i]
-            focus = span_explained / span_weight if span_weight else 0.0
+            # Focus: the span from the first to the last window word this phrasing accounts for (some word is:
+            # the phrasing shares one with the window).
+            # A shorter word's t[:PREFIX] is the word itself, which no window prefix (PREFIX long, or "") equals.
+            prefixes = {t[:PREFIX] for t in own}
+            first = 0
+            while terms[first] not in own and term_prefixes[first] not in prefixes:
+                first += 1
+            last = len(terms) - 1
+            while terms[last] not in own and term_prefixes[last] not in prefixes:
+                last -= 1
+            focus = focus_of.get((first, last))
+            if focus is None:
+                # Each distinct word of the span once, where it first occurs in it, weighted by how much of it the
+                # claim's vocabulary explains: 1, PREFIX_CREDIT or 0.
+                span_weight = span_explained = 0.0
+                for i in range(first, last + 1):
+                    if previous[i] < first:
+                        term = terms[i]
+                        explained = (
+                            1.0 if term in vocabulary else PREFIX_CREDIT if term_prefixes[i] in core_prefixes else 0.0
+                        )
+                        span_weight += weights[i]
+                        span_explained += weights[i] * explained
+                focus = focus_of[first, last] = span_explained / span_weight if span_weight else 0.0
             if not coverage or not focus:
                 continue
             value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
-            value = round(value * self._stance_factor(window, phrasing, shared), DIGITS)
+            if phrasing.stances or window.negated:  # else every shared word agrees: a factor of 1
+                value *= self._stance_factor(window, phrasing, shared)
+            value = round(value, DIGITS)
             if value > best:
                 best, best_phrasing = value, phrasing
         return best, best_phrasing
@@ -697,8 +758,10 @@ class ClaimMatcher:
         needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}
         hidden = {self._doc_of[claim_id] for claim_id in exclude if claim_id in self._doc_of}
+        # One window ranked lexically: only its top `needed` keys are read, so the others need not be worked out.
+        prune = semantic is None and len(windows) == 1
         for index, window in enumerate(windows):
-            self._rank_window(index, window, found, needed + len(hidden))
+            self._rank_window(index, window, found, needed, hidden, prune=prune)
         for doc in hidden:
             found.pop(doc, None)
         nearest: dict[int, str] = {}  # semantic only: claim -> its phrasing closest to the message
@@ -730,17 +793,29 @@ class ClaimMatcher:
         if semantic is not None and ordered and ordered[0][0] != leader:
             # The embedding overruled the lexical leader: offer the claim when asked, never speak unprompted.
             ceiling = round(self.thresholds.reply - 0.0001, 4)
-        details: list[tuple[int, float, str, _Window]] = []
-        for position, (doc, state) in enumerate(ordered):
+
+        def detail(position: int) -> tuple[int, float, str, _Window]:
+            """A claim's confidence, the phrasing that earns it and the window it is found in."""
+            doc, state = ordered[position]
             confidence, matched, window = 0.0, nearest.get(doc, ""), windows[state.windows[0][1]]
             if position < CONFIDENCE_CLAIMS:
                 for _, index in sorted(state.windows, key=lambda kw: -kw[0]):
                     value, phrasing = confidence_of(doc, index)
                     if phrasing is not None and value > confidence:
                         confidence, window = value, windows[index]
-                        matched = self.claims[doc].variants()[phrasing.number].text
-            details.append((doc, confidence, matched, window))
-        mirror = self._better_mirror(ordered, details)
+                        matched = self._variant_text(doc, phrasing.number)
+            return doc, confidence, matched, window
+
+        # The first `top` claims are shown and the runner-up decides a swap; a claim further down matters only
+        # when it is the leader's mirror, so its confidence is worked out when the mirror check asks for it.
+        details = [detail(position) for position in range(min(max(top, 2), len(ordered)))]
+
+        def confidence_at(position: int) -> float:
+            while len(details) <= position:
+                details.append(detail(len(details)))
+            return details[position][1]
+
+        mirror = self._better_mirror(ordered, confidence_at)
         if mirror is not None:
             # The message's words stand against the leader and with its declared mirror, which fits better.
             details.insert(0, details.pop(mirror))
@@ -771,20 +846,18 @@ class ClaimMatcher:
             )
         return ranked
 
-    def _better_mirror(
-        self, ordered: Sequence[tuple[int, _Found]], details: Sequence[tuple[int, float, str, _Window]]
-    ) -> int | None:
+    def _better_mirror(self, ordered: Sequence[tuple[int, _Found]], confidence: Callable[[int], float]) -> int | None:
         """The position of the leader's declared mirror claim when it should lead instead: the leader's key was
         lowered because the message's words stand against its phrasings, the mirror's words agree, and the
-        mirror fits the message better (a higher confidence); else None."""
-        if len(details) < 2 or ordered[0][1].stance >= 1.0:
+        mirror fits the message better (a higher `confidence`, by position); else None."""
+        if len(ordered) < 2 or ordered[0][1].stance >= 1.0:
             return None
         mirror = self.claims[ordered[0][0]].mirror
-        for position in range(1, min(len(details), CONFIDENCE_CLAIMS)):
-            doc, confidence = details[position][0], details[position][1]
+        for position in range(1, min(len(ordered), CONFIDENCE_CLAIMS)):
+            doc = ordered[position][0]
             if self.claims[doc].id == mirror:
                 agrees = ordered[position][1].stance >= 1.0
-                return position if agrees and confidence > details[0][1] else None
+                return position if agrees and confidence(position) > confidence(0) else None
         return None
 
     def _fuse(
@@ -856,7 +929,8 @@ class ClaimMatcher:
             and ranked[0].stance_settled
             and ranked[0].lead >= self.thresholds.min_lead - 1e-9
             and best - runner_up >= self.thresholds.reply_margin - 1e-9
-            and len(analyse(ranked[0].window).terms) >= self.thresholds.min_reply_words
+            # The same words as analyse(window) finds; the whole message's analysis is remembered (ranking made it).
+            and len(analyse_message(ranked[0].window).terms) >= self.thresholds.min_reply_words
         ):
             return Decision.REPLY
         if best >= self.thresholds.suggest:

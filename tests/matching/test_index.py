@@ -71,3 +71,15 @@ def test_empty_index() -> None:
     empty = Bm25Index([])
     assert empty.size == 0
     assert empty.score(["nato"]) is None
+
+
+def test_the_scoring_documents_are_those_holding_a_query_term_even_for_a_word_every_document_has() -> None:
+    # They are read off the scores being above 0: a word in all of 100,000 documents has the smallest IDF there
+    # is, and it must still score above 0 in each of them.
+    docs = [["common", f"w{i % 997}", *(["long"] * (i % 50))] for i in range(100_000)]
+    index = Bm25Index(docs)
+    for query in (["common"], ["w3", "long"], ["w5", "w5", "nowhere"]):
+        scores = index.score(query)
+        assert scores is not None
+        holding = [i for i, doc in enumerate(docs) if not set(query).isdisjoint(doc)]
+        assert scores.docs.tolist() == holding

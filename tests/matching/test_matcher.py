@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.matching.matcher as matcher_module
+import bot.matching.text as text_module
 from bot.catalogue.loader import load_claims
 from bot.domain.models import Alias, Candidate, Claim, ClaimStatus, Decision, Verdict
 from bot.matching.matcher import ClaimMatcher, Thresholds
@@ -182,6 +183,8 @@ def test_work_is_bounded_for_huge_messages(matcher: ClaimMatcher, monkeypatch: p
         return original_score(terms)  # type: ignore[arg-type]
 
     monkeypatch.setattr(matcher_module, "analyse", spy_analyse)
+    monkeypatch.setattr(text_module, "analyse", spy_analyse)  # what the remembered analysis of a message calls
+    text_module.analyse_message.cache_clear()
     monkeypatch.setattr(matcher.index, "score", spy_score)
     huge = "the moon landing was staged in a film studio and we all know it " * 16_000  # about 1 MB
     matcher.match(huge)
@@ -458,3 +461,148 @@ def test_rankings_of_typod_messages_do_not_depend_on_what_the_index_remembers(mo
     after = [warm.rank(text, 5) for text in reversed(messages)][::-1]
     fresh = ClaimMatcher(claims)
     assert before == after == [fresh.rank(text, 5) for text in reversed(messages)][::-1]
+
+
+def test_keying_the_best_claims_first_and_stopping_keeps_the_top_keys_of_keying_all() -> None:
+    # A message of one window keys claims best BM25 first and stops once none left can reach the top `needed`:
+    # the top `needed` (keys, stances, windows) must be those of keying every candidate.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    texts = [c.claim for c in claims] + [a.text for c in claims for a in c.aliases if a.lang == "en"]
+    texts += [f"it is not true that {text.lower()}" for text in texts[:20]]
+    left_out = 0
+    for text in texts:
+        windows, _ = matcher._windows(text)
+        assert len(windows) == 1
+        for needed, hidden in ((6, set()), (2, set()), (1, {0, 3}), (3, {matcher._doc_of[claims[5].id]})):
+            every: dict[int, matcher_module._Found] = {}
+            pruned: dict[int, matcher_module._Found] = {}
+            matcher._rank_window(0, windows[0], every, needed, hidden)
+            matcher._rank_window(0, windows[0], pruned, needed, hidden, prune=True)
+            assert not hidden & (set(every) | set(pruned))
+            best = sorted(every.items(), key=lambda item: (-item[1].key, item[0]))[:needed]
+            assert sorted(pruned.items(), key=lambda item: (-item[1].key, item[0]))[:needed] == best, text
+            assert set(pruned) <= set(every)
+            left_out += len(every) - len(pruned)
+    assert left_out > len(texts)  # the pruning did leave claims out
+
+
+def _plain_confidence(matcher: ClaimMatcher, doc: int, window: matcher_module._Window) -> tuple[float, int | None]:
+    """The confidence worked out from the phrasings alone, as the matcher once did on every call."""
+    core = matcher._core(doc)
+    weight, unknown = matcher._weights.get, matcher._unknown_weight
+    prefix, credit = matcher_module.PREFIX, matcher_module.PREFIX_CREDIT
+    explained = [
+        1.0 if t in core.vocabulary else credit if p in core.prefixes else 0.0
+        for t, p in zip(window.terms, window.term_prefixes, strict=True)
+    ]
+    min_mass = matcher_module.MIN_PHRASING_MASS * matcher.index.max_idf
+    beta2 = matcher_module.COVERAGE_WEIGHT**2
+    best, best_number = 0.0, None
+    for phrasing in matcher._phrasings[doc]:
+        shared = window.query.intersection(phrasing.terms)
+        if not shared:
+            continue
+        own = set(phrasing.terms)
+        covered = sum([weight(t, unknown) for t in shared]) + credit * sum(
+            [weight(t, unknown) for t in own - shared if t[:prefix] in window.prefixes]
+        )
+        coverage = min(covered / max(phrasing.weight, min_mass), 1.0)
+        core_weights, core_mass = core.by_lang[phrasing.lang]
+        core_covered = sum(
+            [
+                w if t in window.query else credit * w if t[:prefix] in window.prefixes else 0.0
+                for t, w in core_weights.items()
+            ]
+        )
+        share = matcher_module.CORE_SHARE
+        coverage = (1.0 - share) * coverage + share * min(core_covered / core_mass, 1.0)
+        prefixes = {t[:prefix] for t in own if len(t) >= prefix}
+        hits = [i for i, t in enumerate(window.terms) if t in own or window.term_prefixes[i] in prefixes]
+        seen: set[str] = set()
+        span_weight = span_explained = 0.0
+        for i in range(hits[0], hits[-1] + 1):
+            if window.terms[i] not in seen:
+                seen.add(window.terms[i])
+                span_weight += window.weights[i]
+                span_explained += window.weights[i] * explained[i]
+        focus = span_explained / span_weight if span_weight else 0.0
+        if not coverage or not focus:
+            continue
+        value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
+        value = round(value * matcher._stance_factor(window, phrasing, shared), matcher_module.DIGITS)
+        if value > best:
+            best, best_number = value, phrasing.number
+    return best, best_number
+
+
+def test_the_confidence_is_the_plain_computation_from_the_phrasings() -> None:
+    # The confidence finds the focus span from both ends, works it out once per span and reads each window's
+    # earlier occurrences of its words: the same values, bit for bit, as the plain computation.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    texts = [c.claim for c in claims] + [a.text for c in claims for a in c.aliases]
+    texts += [f"not so: {text} and nato nato expanded, expanding east, not {text.lower()}" for text in texts[:30]]
+    texts.append(" ".join(texts[:12]))  # a long message: several windows
+    compared = 0
+    for text in texts:
+        windows, _ = matcher._windows(text)
+        for window in windows:
+            for i, term in enumerate(window.terms):
+                assert window.previous[i] == max((j for j in range(i) if window.terms[j] == term), default=-1)
+            for doc in range(len(claims)):
+                value, phrasing = matcher._confidence(doc, window)
+                assert (value, phrasing and phrasing.number) == _plain_confidence(matcher, doc, window), text
+                compared += value > 0
+    assert compared > 1000
+
+
+def test_a_shorter_ranking_is_the_head_of_a_longer_one() -> None:
+    # Confidences below the first `top` claims are worked out only when the mirror check needs them: the first
+    # places, mirror swaps included, must be those of the full ranking.
+    mirrors = {"treaty": "unwritten", "unwritten": "treaty", "promised": "never", "never": "promised"}
+    mirrored = ClaimMatcher([replace(c, mirror=mirrors.get(c.id)) for c in CATALOGUE])
+    # A claim keyed between the leader and its mirror: the mirror moves up from third place.
+    decoyed = ClaimMatcher([*mirrored.claims, claim("decoy", "hear NATO expansion")])
+    shipped = ClaimMatcher(load_claims(ROOT / "claims"))
+    messages = [message for message, _ in SHIPPED] + [
+        "You hear that nothing about NATO expansion was ever put in writing. Wrong, a treaty forbids it.",
+        "It is not true that NATO never promised not to expand eastward",
+        "NATO never promised not to expand, and no treaty forbids it, whatever Moscow says",
+    ]
+    for matcher in (mirrored, decoyed, shipped):
+        for message in messages:
+            full = matcher.rank(message, 6)
+            for top in range(1, 6):
+                assert matcher.rank(message, top) == full[:top], (message, top)
+    windows, _ = decoyed._windows(messages[len(SHIPPED)])
+    found: dict[int, matcher_module._Found] = {}
+    decoyed._rank_window(0, windows[0], found, 6)
+    by_key = [decoyed.claims[doc].id for doc, _ in sorted(found.items(), key=lambda item: (-item[1].key, item[0]))]
+    assert by_key[:3] == ["unwritten", "decoy", "treaty"]
+    assert [c.claim_id for c in decoyed.rank(messages[len(SHIPPED)], 1)] == ["treaty"]
+
+
+def test_the_core_is_the_plain_computation_from_the_phrasings() -> None:
+    # Same terms, same weights and the same order of terms (the order the confidence adds them in) as counting
+    # over set(terms) of each phrasing.
+    claims = load_claims(ROOT / "claims")
+    matcher = ClaimMatcher(claims)
+    weight, unknown, prefix = matcher._weights.get, matcher._unknown_weight, matcher_module.PREFIX
+    for doc in range(len(claims)):
+        core = matcher._make_core(doc)
+        phrasings = matcher._phrasings[doc]
+        by_lang: dict[str, list[tuple[str, ...]]] = {}
+        for phrasing in phrasings:
+            by_lang.setdefault(phrasing.lang, []).append(phrasing.terms)
+        for lang, group in by_lang.items():
+            counts: dict[str, int] = {}
+            for terms in group:
+                for term in set(terms):
+                    counts[term] = counts.get(term, 0) + 1
+            weights = {t: weight(t, unknown) * n / len(group) for t, n in counts.items()}
+            assert list(core.by_lang[lang][0].items()) == list(weights.items())
+            assert core.by_lang[lang][1] == sum(weights.values())
+        vocabulary = {t for phrasing in phrasings for t in phrasing.terms}
+        assert core.vocabulary == vocabulary
+        assert core.prefixes == {t[:prefix] for t in vocabulary if len(t) >= prefix}

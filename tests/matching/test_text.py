@@ -255,3 +255,22 @@ def test_french_ne_que_restricts_and_does_not_negate() -> None:
     assert effective_negations(only, "fr") == 0
     assert effective_negations("il n a pas dit que l otan grandirait".split(), "fr") == 1
     assert effective_negations("l alliance ne s étendrait pas".split(), "fr") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NATO promised Gorbachev it wouldn't expand one inch eastward!",
+        "Wrong: it is SIGNED. U.S. officials didnt promise anything… see https://t.co/x #NatoExpansion @user",
+        "  Die NATO hat nie versprochen, sich nicht nach Osten zu erweitern.\n\nFalsch!  ",
+        "La OTAN nunca prometió no expandirse hacia el este; ¿verdad?",
+        "НАТО никогда не обещало не расширяться на восток",
+        "Ｆｕｌｌｗｉｄｔｈ ＮＡＴＯ and ﬁ ligatures, Ǆ and ß: STRASSE isn't Straße",
+        "x y z 1 2 3 _ __ a_b 2015's 9/11",
+        "",
+    ],
+)
+def test_analysing_with_offsets_finds_the_same_words(text: str) -> None:
+    # The matcher counts a candidate window's words on the remembered analysis with offsets (analyse_message).
+    plain, with_offsets = analyse(text), analyse(text, offsets=True)
+    assert with_offsets[:5] == plain[:5]
