@@ -139,7 +139,9 @@ async def measure(data: Path, messages: int) -> dict[str, float]:
         consulted += matcher.touches(text)
         gated = matcher.match(text, exclude=hidden[n])
         whole = merge(
-            shared_matcher.rank(text, 5, exclude=hidden[n]), matcher.local.rank(text, 5, exclude=hidden[n]), 5
+            shared_matcher.rank(text, 5, exclude=hidden[n]),
+            matcher.local.rank(text, 5, exclude=hidden[n], spelt=shared_matcher.index.vocabulary),
+            5,
         )
         ungated = MatchResult(shared_matcher.decide(whole), tuple(whole))
         if outcome(gated) != outcome(ungated):

@@ -50,7 +50,7 @@ from __future__ import annotations
 import gc
 import heapq
 from array import array
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -490,8 +490,10 @@ class ClaimMatcher:
                     return [word[:i], word[i:j], word[j:]]
         return None
 
-    def _query_terms(self, analysed: Analysed) -> tuple[list[str], list[int], list[int]]:
-        """The message's stems, with words the catalogue does not know repaired or split where possible.
+    def _query_terms(
+        self, analysed: Analysed, spelt: Container[str] = frozenset()
+    ) -> tuple[list[str], list[int], list[int]]:
+        """The message's stems, with words neither the catalogue nor `spelt` knows repaired or split where possible.
 
         Returns the terms, their stances (-1 for negation words, which the stance check leaves out) and the
         index of the word each term came from.
@@ -503,7 +505,7 @@ class ClaimMatcher:
         cues = negation_cues(analysed.lang)
         for i, (word, stem, stance) in enumerate(zip(analysed.surface, analysed.terms, analysed.stances, strict=True)):
             found = [stem]
-            if stem not in vocabulary and word.isalpha() and len(word) >= TYPO_MIN_LENGTH:
+            if stem not in vocabulary and stem not in spelt and word.isalpha() and len(word) >= TYPO_MIN_LENGTH:
                 parts = self._segment(word) if len(word) >= SEGMENT_MIN_LENGTH else None
                 if parts:
                     found = stem_words(content_words(parts, analysed.lang), analysed.lang) or [stem]
@@ -546,11 +548,11 @@ class ClaimMatcher:
             tuple(previous),
         )
 
-    def _windows(self, text: str) -> tuple[list[_Window], str]:
+    def _windows(self, text: str, spelt: Container[str] = frozenset()) -> tuple[list[_Window], str]:
         """The whole message if short, else overlapping runs of WINDOW_TERMS words (windows.py); and its language."""
         text = text[:MAX_MATCH_CHARS]
         analysed = analyse_message(text)
-        terms, stances, origin = self._query_terms(analysed)
+        terms, stances, origin = self._query_terms(analysed, spelt)
         if not terms:
             return [], analysed.lang
         if len(terms) <= WHOLE_TERMS:
@@ -741,11 +743,14 @@ class ClaimMatcher:
 
     # ------------------------------------------------------------------------------------------ public API
 
-    def rank(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> list[Candidate]:
+    def rank(
+        self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset(), spelt: Container[str] = frozenset()
+    ) -> list[Candidate]:
         """Rank claims for a message, best first, at most `top`; scores are confidences in [0, 1].
 
         `exclude` names claims to leave out (those a community hid), applied to this query only: the index is
-        shared and never rebuilt for it.
+        shared and never rebuilt for it. `spelt` holds terms another index knows (the shared one, for a
+        community's own): they are words spelt right, so they are not repaired into this index's words.
 
         Claims are ordered by lexical evidence (BM25 with the stance factor); each score is the claim's
         confidence, capped at the score above it, so the list stays ordered and a runner-up that looks surer
@@ -753,7 +758,7 @@ class ClaimMatcher:
         """
         if top < 1:
             return []
-        windows, lang = self._windows(text)
+        windows, lang = self._windows(text, spelt)
         semantic = self.semantic if self.semantic is not None and lang in self.semantic.languages else None
         needed = max(top, CONFIDENCE_CLAIMS, semantic.candidates if semantic is not None else 0)
         found: dict[int, _Found] = {}

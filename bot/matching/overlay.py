@@ -12,7 +12,6 @@ and checks that the gate changes no decision).
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,13 +49,12 @@ def merge(shared: Sequence[Candidate], local: Sequence[Candidate], top: int) -> 
 class Gate:
     """The words of a community's own claims, and how many of a claim's words a message must contain.
 
-    Kept small and quick, since every community has one and every message asks it: one sorted tuple of the distinct
-    words of all the claims (a word is found by bisection, the words sharing a prefix are a run of it), per word a
-    bit mask of the claims using it, per claim the number of its words needed.
+    Kept small and quick, since every community has one and every message asks it: per word a bit mask of the
+    claims using it, per prefix the words that begin with it, per claim the number of its words needed.
     """
 
-    words: tuple[str, ...]
-    claims_of: tuple[int, ...]  # per word, bit i set when claim i uses it
+    claims_of: dict[str, int]  # per word, bit i set when claim i uses it
+    words_of: dict[str, str | tuple[str, ...]]  # per prefix (PREFIX letters), the word or words beginning with it
     needs: tuple[int, ...]
 
     @classmethod
@@ -69,30 +67,33 @@ class Gate:
             for word in {t for terms in phrasings for t in terms}:
                 masks[word] = masks.get(word, 0) | 1 << doc
             needs.append(1 if any(len(terms) <= SHORT_PHRASING for terms in phrasings) else 2)
-        words = tuple(sorted(masks))
+        by_prefix: dict[str, list[str]] = {}
+        for word in sorted(masks):
+            if len(word) >= PREFIX:
+                by_prefix.setdefault(word[:PREFIX], []).append(word)
         shared: dict[int, int] = {}  # one object per distinct mask
-        return cls(words, tuple(shared.setdefault(masks[w], masks[w]) for w in words), tuple(needs))
+        claims_of = {word: shared.setdefault(mask, mask) for word, mask in masks.items()}
+        # Most prefixes begin one word: that word itself, not a tuple of one (a fifth of a small index's memory).
+        words_of = {prefix: words[0] if len(words) == 1 else tuple(words) for prefix, words in by_prefix.items()}
+        return cls(claims_of, words_of, tuple(needs))
 
     def opens(self, terms: Sequence[str]) -> bool:
         """Whether some claim shares enough words with a message's terms to be worth ranking: a claim's word counts
         when the message has it, or a word of five letters or more that begins as it does."""
-        words, size = self.words, len(self.words)
-        found: set[int] = set()  # positions in `words`
-        prefixes: set[str] = set()
+        claims_of, words_of = self.claims_of, self.words_of
+        found: set[str] = set()
         for term in set(terms):
-            at = bisect_left(words, term)
-            if at < size and words[at] == term:
-                found.add(at)
+            if term in claims_of:
+                found.add(term)
             if len(term) >= PREFIX:
-                prefixes.add(term[:PREFIX])
-        for prefix in prefixes:
-            at = bisect_left(words, prefix)
-            while at < size and words[at].startswith(prefix):
-                found.add(at)
-                at += 1
+                beginning = words_of.get(term[:PREFIX])
+                if isinstance(beginning, str):
+                    found.add(beginning)
+                elif beginning is not None:
+                    found.update(beginning)
         counts = [0] * len(self.needs)
-        for at in found:
-            mask = self.claims_of[at]
+        for word in found:
+            mask = claims_of[word]
             while mask:
                 claim = (mask & -mask).bit_length() - 1
                 mask &= mask - 1
@@ -124,7 +125,10 @@ class CommunityMatcher:
         shared = self.shared.rank(text, top, exclude=exclude)
         if not len(self.local) or not self.touches(text):
             return shared
-        return merge(shared, self.local.rank(text, top, exclude=exclude), top)
+        # A word the shared catalogue knows is spelt right: the community's index does not repair it into one of its
+        # own words ("gates" is not a typo of a community's "dates"), which also spares most of the repairs.
+        local = self.local.rank(text, top, exclude=exclude, spelt=self.shared.index.vocabulary)
+        return merge(shared, local, top)
 
     def match(self, text: str, top: int = 5, *, exclude: frozenset[str] = frozenset()) -> MatchResult:
         """Rank both and decide with the shared thresholds."""

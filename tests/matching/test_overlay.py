@@ -106,3 +106,19 @@ def test_the_gate_opens_exactly_when_some_claim_has_enough_of_its_words_in_the_m
         outcomes.append(gate.opens(terms))
         assert outcomes[-1] == plain_rule(terms), terms
     assert 0.2 < sum(outcomes) / len(outcomes) < 0.9  # both ways, often
+
+
+def test_a_word_the_shared_catalogue_knows_is_not_repaired_into_a_communitys_word() -> None:
+    local = ClaimMatcher([claim("mayor-stated", "The mayor stated the bridge will close in 2027")])
+    community = CommunityMatcher(SHARED, local)
+    spelt = SHARED.index.vocabulary
+    # "staged" is a word of the shared catalogue, so it is not taken for a typo of the community's "stated" ...
+    text = "the mayor staged the bridge closing in 2027"
+    alone, layered = local.rank(text)[0].score, local.rank(text, spelt=spelt)[0].score
+    assert layered < alone
+    assert [c.score for c in community.rank(text) if c.claim_id == "mayor-stated"] == [layered]
+    # ... while a word no catalogue knows is still repaired.
+    typo = "the mayor stafed the bridge will close in 2027"
+    repaired = local.rank(typo, spelt=spelt)[0].score
+    assert repaired == local.rank(typo)[0].score
+    assert repaired > local.rank(typo.replace("stafed", "qwzxvj"))[0].score
