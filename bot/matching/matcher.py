@@ -89,6 +89,9 @@ WEIGHT_FLOOR = 0.5  # share of the largest IDF below which no word's confidence 
 MIN_PHRASING_MASS = 2.5  # a phrasing is covered in full only by IDF mass worth this many of the rarest words
 CORE_SHARE = 0.5  # share of the claim's core in the coverage; the rest is the phrasing's own
 COVERAGE_WEIGHT = 2.0  # beta of the F-beta score: coverage counts this many times as much as focus
+# Far above floating-point error and far below a difference of DIGITS decimals: an upper bound this much below the
+# best so far rules a phrasing out however its score would round.
+BOUND_SLACK = 1e-9
 CORE_CACHE = 4096  # claims whose core and vocabulary are kept between messages
 # When the runner-up's confidence exceeds the lexical leader's by more than this, the runner-up comes first
 # (chosen on nato-dev and CLEF-2020 train and dev: benchmarks/README.md).
@@ -707,6 +710,13 @@ class ClaimMatcher:
                     )
                     core_part = core_share_of[phrasing.lang] = min(core_covered / core_mass, 1.0)
                 coverage = (1.0 - CORE_SHARE) * coverage + CORE_SHARE * core_part
+            if not coverage:
+                continue
+            # Focus and the stance factor are at most 1 and the score grows with focus: a phrasing whose score at a
+            # focus of 1 stays below the best so far cannot beat it (BOUND_SLACK covers rounding), so its focus is
+            # not worked out.
+            if best and (1.0 + beta2) * coverage / (beta2 + coverage) < best - BOUND_SLACK:
+                continue
             # Focus: the span from the first to the last window word this phrasing accounts for (some word is:
             # the phrasing shares one with the window).
             # A shorter word's t[:PREFIX] is the word itself, which no window prefix (PREFIX long, or "") equals.
@@ -731,7 +741,7 @@ class ClaimMatcher:
                         span_weight += weights[i]
                         span_explained += weights[i] * explained
                 focus = focus_of[first, last] = span_explained / span_weight if span_weight else 0.0
-            if not coverage or not focus:
+            if not focus:
                 continue
             value = (1.0 + beta2) * coverage * focus / (beta2 * focus + coverage)
             if phrasing.stances or window.negated:  # else every shared word agrees: a factor of 1
