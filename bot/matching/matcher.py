@@ -369,11 +369,6 @@ class ClaimMatcher:
         """The index terms of each phrasing of a claim (its position in `claims`), in the order of its variants."""
         return [phrasing.terms for phrasing in self._phrasings[doc]]
 
-    def _variant_text(self, doc: int, number: int) -> str:
-        """The text of a claim's phrasing: `Claim.variants()[number].text`, without making every variant."""
-        claim = self.claims[doc]
-        return claim.claim if number == 0 else claim.aliases[number - 1].text
-
     # ------------------------------------------------------------------------------------------ weights
 
     def _idf_of(self, term: str) -> float:
@@ -818,7 +813,7 @@ class ClaimMatcher:
                     value, phrasing = confidence_of(doc, index)
                     if phrasing is not None and value > confidence:
                         confidence, window = value, windows[index]
-                        matched = self._variant_text(doc, phrasing.number)
+                        matched = self.claims[doc].variant_text(phrasing.number)
             return doc, confidence, matched, window
 
         # The first `top` claims are shown and the runner-up decides a swap; a claim further down matters only
@@ -907,7 +902,7 @@ class ClaimMatcher:
             end = start + len(self._phrasings[doc])
             block = similarity[:, start:end]
             row, column = np.unravel_index(int(block.argmax()), block.shape)
-            nearest[doc] = self.claims[doc].variants()[int(column)].text
+            nearest[doc] = self.claims[doc].variant_text(int(column))
             state = found.get(doc)
             if state is not None:
                 stance[position] = state.stance

@@ -176,11 +176,7 @@ def _licensor(tokens: Sequence[str], i: int, negators: frozenset[str], lang: str
     later in the sentence, since the verb always carries it, and elsewhere only within _CONCORD_REACH."""
     reach = len(tokens) if CONCORD.get(lang) == "strict" else i + 1 + _CONCORD_REACH
     for j in range(i + 1, min(reach, len(tokens))):
-        if (
-            tokens[j] in negators
-            and tokens[j - 1] not in _INFINITIVE_MARKERS
-            and not _negates_infinitive(tokens, j, lang)
-        ):
+        if tokens[j] in negators and not _negates_infinitive(tokens, j, lang):  # "to not", "de ne" included
             return j
     return -1
 
